@@ -1,0 +1,4 @@
+export * from './auth.ts';
+export * from './contracts.ts';
+export * from './errors.ts';
+export * from './routes.ts';
