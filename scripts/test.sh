@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh machine (Node 20 + npm is enough): installs dependencies, lints,
-# typechecks, runs all vitest projects, and ends with one line of totals.
+# Runs every test on a fresh machine (Node 20 + npm is enough): installs dependencies (and, as root,
+# Debian's Chromium for the browser tests), lints, typechecks, runs every vitest project in one run,
+# and ends with one line of totals. PostgreSQL tests start their own throwaway cluster.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PNPM="npx -y pnpm@9.15.9"
+started=$(date +%s)
 
-$PNPM install --frozen-lockfile --reporter=append-only || exit 1
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing Debian chromium for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "!! chromium install failed; browser tests will fail"
+fi
+
+echo "== install"
+CI=true $PNPM install --frozen-lockfile --reporter=append-only || { echo "0 passed, 1 failed"; exit 1; }
 
 status=0
 echo "== lint (biome)"; $PNPM exec biome check . || status=1
@@ -14,5 +23,6 @@ echo "== typecheck"; $PNPM exec turbo run typecheck --output-logs=errors-only ||
 mkdir -p test-artifacts
 echo "== tests"
 $PNPM exec vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json
+echo "== done in $(( $(date +%s) - started )) s"
 node scripts/totals.mjs test-artifacts/vitest.json || status=1
 exit $status
