@@ -1,0 +1,120 @@
+// Public surface of @qianyue/wechatpay (server-only). Exports only; no logic here.
+export { decryptResource, encryptResource } from './aes-gcm.ts';
+export {
+  type AuthorizationFields,
+  buildAuthorization,
+  formatAuthorization,
+  parseAuthorization,
+} from './authorization.ts';
+export { answerMessage, requestMessage } from './canonical.ts';
+export { downloadCertificates, type PlatformCertificate, parseCertificatesAnswer } from './certificates.ts';
+export {
+  createWechatPayClient,
+  type Query,
+  type RawAnswer,
+  type RequestOptions,
+  type WechatPayClient,
+  type WechatPayClientOptions,
+} from './client.ts';
+export {
+  AEAD_ALGORITHM,
+  AUTH_SCHEME,
+  DEFAULT_BASE_URL,
+  HEADER,
+  MAX_CLOCK_SKEW_SECONDS,
+  SIGNTEST_PREFIX,
+} from './constants.ts';
+export {
+  AnswerFormatError,
+  ApiError,
+  type ApiErrorFields,
+  AuthorizationFormatError,
+  ClockSkewError,
+  ConfigError,
+  DecryptError,
+  isRetryable,
+  MissingHeaderError,
+  NotificationFormatError,
+  ProbeSignatureError,
+  RequestFormatError,
+  SensitiveFieldError,
+  SignatureInvalidError,
+  TransportError,
+  type TransportErrorCode,
+  UnknownSerialError,
+  UnsupportedSignatureTypeError,
+  WechatPayError,
+} from './errors.ts';
+export {
+  type CertificateStore,
+  createCertificateStore,
+  createStaticKeyResolver,
+  type PublicKeyResolver,
+} from './key-resolver.ts';
+export { type Clock, type NonceSource, randomNonce, systemClock } from './nonce.ts';
+export {
+  type ContractEvent,
+  DEFAULT_EVENT_TYPES,
+  type EventTypeMap,
+  type NotificationEnvelope,
+  parseNotification,
+} from './notify.ts';
+export { decryptSensitive, encryptSensitive } from './oaep.ts';
+export { enc as encodePathSegment, type Operation, str as wechatString } from './operations/common.ts';
+export {
+  EduContract,
+  EduContractIdParams,
+  EduContractInformation,
+  EduContractList,
+  EduContractStatus,
+  EduQueryByIdQuery,
+  EduQueryByUserQuery,
+  EduUserParams,
+  eduQueryByIdOperation,
+  eduQueryByUserOperation,
+  eduTerminateOperation,
+} from './operations/edu-papay-contract.ts';
+export {
+  EduPresignRequest,
+  EduPresignResponse,
+  eduPresignOperation,
+} from './operations/edu-papay-presign.ts';
+export { EduContractResource, QsContractResource } from './operations/notification-resources.ts';
+export {
+  QS_CONTRACT_STATES,
+  QsContract,
+  QsContractParams,
+  QsContractTerminateInfo,
+  QsTerminateRequest,
+  QsTerminateResponse,
+  qsQueryByOutContractCodeOperation,
+  qsTerminateOperation,
+} from './operations/qs-contract.ts';
+export {
+  checkQsOpenidRule,
+  NotifyUrl,
+  OUT_CONTRACT_CODE_PATTERN,
+  OutContractCode,
+  QsPreEntrustSignRequest,
+  QsPreEntrustSignResponse,
+  qsPreEntrustSignOperation,
+  ServiceId,
+} from './operations/qs-pre-entrust-sign.ts';
+export {
+  type CertificateInfo,
+  certificateInfo,
+  isPublicKeyId,
+  loadApiV3Key,
+  loadPrivateKey,
+  loadPublicKey,
+  normalizeSerial,
+} from './secrets.ts';
+export {
+  getHeader,
+  type HeaderBag,
+  type SignedMessageInfo,
+  validateSignedMessage,
+} from './signed-message.ts';
+export { createRsaSigner, type Signer } from './signer.ts';
+export { hasFourByteChars } from './utf8.ts';
+export { createRsaVerifier, type Verifier } from './verifier.ts';
