@@ -33,9 +33,9 @@ describe('request signing reproduces every openssl vector byte for byte', () => 
       it('produces the exact signature, which verifies with the merchant certificate', () => {
         const signature = signer.sign(c.message);
         expect(signature).toBe(c.signature);
-        expect(verify('sha256', Buffer.from(c.message, 'utf8'), merchantCert, Buffer.from(signature, 'base64'))).toBe(
-          true,
-        );
+        expect(
+          verify('sha256', Buffer.from(c.message, 'utf8'), merchantCert, Buffer.from(signature, 'base64')),
+        ).toBe(true);
       });
 
       it('produces the exact Authorization header from injected clock and nonce', () => {
