@@ -45,8 +45,9 @@ export type QsPreEntrustSignRequest = Static<typeof qsPreEntrustSignObject> &
   ({ openid: string } | { sub_openid: string });
 
 /** The openid/sub_openid one-of rule on its own, for validators that skip `anyOf` at object level. */
-export function checkQsOpenidRule(body: { openid?: unknown; sub_openid?: unknown }): boolean {
-  return typeof body.openid === 'string' || typeof body.sub_openid === 'string';
+export function checkQsOpenidRule(body: object): boolean {
+  const b = body as { openid?: unknown; sub_openid?: unknown };
+  return typeof b.openid === 'string' || typeof b.sub_openid === 'string';
 }
 
 export const QsPreEntrustSignResponse = Type.Object(
