@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../clock.ts';
+import type { FaultEngine, RouteFaults } from '../faults.ts';
+import { type PlatformKeys, requestId, signedHeaders } from '../platform-keys.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Fault knobs in force for this request (decided in onRequest). */
+    routeFaults: RouteFaults | null;
+    /** Process the request, then answer 500 anyway. */
+    failAfter: boolean;
+  }
+}
+
+const SYSTEM_ERROR = JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统错误' });
+
+/**
+ * onSend for the APIv3 scope: every answer gets Request-ID and is signed over the exact payload bytes
+ * that go on the wire (204 → empty string), with the platform key — the one named by the request's
+ * Wechatpay-Serial in migrating mode. Fault knobs may tamper with the signature or the serial.
+ */
+export function registerAnswerSigning(
+  app: FastifyInstance,
+  o: { platform: PlatformKeys; clock: Clock; faults: FaultEngine; signErrorAnswers: boolean },
+): void {
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    let body = payload;
+    if (request.failAfter && reply.statusCode < 300) {
+      reply.code(500).header('content-type', 'application/json; charset=utf-8');
+      body = SYSTEM_ERROR;
+    }
+    reply.header('Request-ID', requestId());
+    if (reply.statusCode >= 400 && !o.signErrorAnswers) return body;
+    const text =
+      body === null || body === undefined ? '' : Buffer.isBuffer(body) ? body.toString('utf8') : String(body);
+    const f = request.routeFaults ?? {};
+    const serialHeader = request.headers['wechatpay-serial'];
+    const key = o.platform.forAnswer(typeof serialHeader === 'string' ? serialHeader : undefined);
+    const headers = signedHeaders(text, key, o.clock.now(), {
+      badSignature: o.faults.roll(f.badSignatureRate),
+      unknownSerial: o.faults.roll(f.unknownSerialRate),
+      probe: o.faults.roll(f.probeSignatureRate),
+    });
+    for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+    return body;
+  });
+}

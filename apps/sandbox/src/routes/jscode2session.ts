@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { SandboxContext } from '../context.ts';
+import { alnum } from '../platform-keys.ts';
+
+/**
+ * GET /sns/jscode2session — WeChat's mini-program login exchange (spec §6.1). Errors come back as HTTP 200
+ * with `errcode`/`errmsg`, like the real one. Codes are minted by POST /__sandbox/login-code or the /login page,
+ * live `codeTtlSeconds` and are single-use.
+ */
+export function jscode2sessionRoutes(app: FastifyInstance, ctx: SandboxContext): void {
+  const { state, config, clock, faults } = ctx;
+  const mp = config.miniProgram;
+  const err = (errcode: number, errmsg: string) => ({ errcode, errmsg: `${errmsg}, rid: ${alnum(8)}` });
+
+  app.get('/sns/jscode2session', async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    const f = faults.forRoute('GET', '/sns/jscode2session');
+    if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
+    if (faults.roll(f.systemErrorRate)) return err(-1, 'system error');
+    if (faults.roll(f.rateLimitRate))
+      return err(45011, 'api minute-quota reach limit  mustslower  retry next minute');
+    if (q.appid !== mp.appId) return err(40013, 'invalid appid');
+    if (q.secret !== mp.appSecret) return err(40125, 'invalid appsecret');
+    if (q.grant_type !== 'authorization_code') return err(40002, 'invalid grant_type');
+    if (!q.js_code) return err(41008, 'missing code');
+    const now = clock.now();
+    const code = state.loginCodes.get(q.js_code);
+    if (!code || code.appId !== q.appid || code.expiresAt < now) {
+      if (code) state.loginCodes.delete(q.js_code);
+      return err(40029, 'invalid code');
+    }
+    // 100 calls per user per minute (fixed one-minute windows).
+    const window = state.loginRate.get(code.openid);
+    if (window && now - window[0] < 60) window[1]++;
+    else state.loginRate.set(code.openid, [now, 1]);
+    if ((state.loginRate.get(code.openid)?.[1] ?? 0) > mp.rateLimitPerMinute) {
+      return err(45011, 'api minute-quota reach limit  mustslower  retry next minute');
+    }
+    state.loginCodes.delete(q.js_code); // single use: a second exchange gets 40029
+    if (state.highRiskOpenids.has(code.openid)) return err(40226, 'code blocked');
+    return { session_key: randomBytes(16).toString('base64'), openid: code.openid };
+  });
+}
+
+/** Mints a wx.login code for an openid (a new random openid when none is given). */
+export function mintLoginCode(
+  ctx: SandboxContext,
+  o: { openid?: string; appId?: string; highRisk?: boolean },
+): { code: string; openid: string; expiresAt: number } {
+  const openid = o.openid || `o${alnum(27)}`;
+  const code = alnum(32);
+  const expiresAt = ctx.clock.now() + ctx.config.miniProgram.codeTtlSeconds;
+  ctx.state.loginCodes.set(code, { code, openid, appId: o.appId || ctx.config.miniProgram.appId, expiresAt });
+  if (o.highRisk === true) ctx.state.highRiskOpenids.add(openid);
+  if (o.highRisk === false) ctx.state.highRiskOpenids.delete(openid);
+  return { code, openid, expiresAt };
+}
