@@ -60,7 +60,10 @@ export const Contract = Type.Object(
 );
 export type Contract = Static<typeof Contract>;
 
-export const ContractsReply = Type.Object({ contracts: Type.Array(Contract) }, { additionalProperties: false });
+export const ContractsReply = Type.Object(
+  { contracts: Type.Array(Contract) },
+  { additionalProperties: false },
+);
 export type ContractsReply = Static<typeof ContractsReply>;
 
 export const PresignBody = Type.Object({ planKey: PlanKey }, { additionalProperties: false });

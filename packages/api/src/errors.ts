@@ -21,6 +21,11 @@ export const ERROR_CODES = {
   BFF_UPSTREAM_REJECTED: 502,
   BFF_UPSTREAM_UNAVAILABLE: 503,
   BFF_DATABASE_UNAVAILABLE: 503,
+  // Appended by the BFF (see CHANGES-api.md): keep the names above stable.
+  BFF_PAYLOAD_TOO_LARGE: 413,
+  BFF_UNSUPPORTED_MEDIA_TYPE: 415,
+  BFF_UPSTREAM_TIMEOUT: 504,
+  BFF_NOT_READY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

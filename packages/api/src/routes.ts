@@ -18,7 +18,13 @@ import { ErrorBody } from './errors.ts';
 export const routes = {
   login: { method: 'POST', url: '/v1/auth/login', auth: false, body: LoginBody, reply: LoginReply },
   plans: { method: 'GET', url: '/v1/plans', auth: true, reply: PlansReply },
-  presign: { method: 'POST', url: '/v1/contracts/presign', auth: true, body: PresignBody, reply: PresignReply },
+  presign: {
+    method: 'POST',
+    url: '/v1/contracts/presign',
+    auth: true,
+    body: PresignBody,
+    reply: PresignReply,
+  },
   listContracts: { method: 'GET', url: '/v1/contracts', auth: true, reply: ContractsReply },
   getContract: {
     method: 'GET',
@@ -50,3 +56,9 @@ export type RouteUrl = Routes[RouteName]['url'];
 export const errorReplies = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 
 export const HealthReply = Type.Object({ status: Type.Literal('ok') });
+
+/** `/readyz`: 200 when the database answers and the WeChat Pay keys are loaded; otherwise an ErrorBody (503). */
+export const ReadyReply = Type.Object({
+  status: Type.Literal('ok'),
+  checks: Type.Object({ database: Type.Literal('ok'), keys: Type.Literal('ok') }),
+});

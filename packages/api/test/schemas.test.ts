@@ -1,7 +1,11 @@
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, ErrorBody, LoginBody, PresignBody, PresignReply, routes } from '../src/index.ts';
+
+// ajv-formats is CommonJS: under NodeNext its default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
+  addFormatsModule) as unknown as (a: Ajv) => Ajv;
 
 // Same AJV settings as Fastify's default validator (removeAdditional off here so unknown fields show).
 const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true }));

@@ -1,0 +1,127 @@
+import type { Writable } from 'node:stream';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type Clock, systemClock } from '@qianyue/wechatpay';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Dispatcher } from 'undici';
+import { type AppConfig, loggerOptions } from './config.ts';
+import type { Database } from './db/database.ts';
+import { RateLimitedError } from './errors.ts';
+import databasePlugin from './plugins/database.ts';
+import errorHandler from './plugins/error-handler.ts';
+import metricsPlugin from './plugins/metrics.ts';
+import {
+  contractsRepositoryPlugin,
+  inboxRepositoryPlugin,
+  sessionsRepositoryPlugin,
+} from './plugins/repositories.ts';
+import servicesPlugin from './plugins/services.ts';
+import sessionPlugin, { tokenSessionId } from './plugins/session.ts';
+import wechatpayPlugin from './plugins/wechatpay.ts';
+import loginRoutes from './routes/auth/login.ts';
+import presignRoutes from './routes/contracts/presign.ts';
+import contractStatusRoutes from './routes/contracts/status.ts';
+import healthRoutes from './routes/health.ts';
+import notifyRoutes from './routes/notify/contract-events.ts';
+import planRoutes from './routes/plans.ts';
+
+export interface AppDeps {
+  /** Unix-seconds clock for everything time-based (sessions, presign expiry, signature freshness). */
+  clock?: Clock;
+  /** undici dispatcher for WeChat calls (tests, proxies). */
+  dispatcher?: Dispatcher;
+  /** An already-open database (the caller closes it); otherwise `config.databaseUrl` is opened. */
+  db?: Kysely<Database>;
+  /** Where pino writes (tests capture it); `false` turns logging off. */
+  logStream?: Writable | false;
+}
+
+/**
+ * The composition root: plugins in dependency order, then routes. No listen (server.ts does that), no
+ * process.env (config arrives typed).
+ */
+export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    logger:
+      deps.logStream === false
+        ? false
+        : { ...loggerOptions(config.logLevel), ...(deps.logStream ? { stream: deps.logStream } : {}) },
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: config.trustProxy,
+    requestIdHeader: false,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // 1. cross-cutting: errors, metrics, CORS, rate limits, API docs
+  await app.register(errorHandler);
+  await app.register(metricsPlugin);
+  await app.register(cors, {
+    origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.http.rateLimitMax,
+    timeWindow: 60_000,
+    // Per signed-in session when there is one, else per client IP.
+    keyGenerator: (req) => {
+      const sid = tokenSessionId(req.headers.authorization);
+      return sid ? `s:${sid}` : `ip:${req.ip}`;
+    },
+    errorResponseBuilder: () => new RateLimitedError(),
+  });
+  if (config.http.docs) {
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: 'Qianyue BFF',
+          version: '0.1.0',
+          description: 'WeChat Pay contract signing for the mini-program',
+        },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
+
+  // 2. storage, then the things built on it
+  await app.register(databasePlugin, { url: config.databaseUrl, ...(deps.db ? { db: deps.db } : {}) });
+  await app.register(sessionsRepositoryPlugin);
+  await app.register(contractsRepositoryPlugin);
+  await app.register(inboxRepositoryPlugin);
+  await app.register(sessionPlugin, {
+    secret: config.session.secret,
+    ttlSeconds: config.session.ttlSeconds,
+    clock,
+  });
+  await app.register(wechatpayPlugin, {
+    config,
+    clock,
+    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+  });
+  await app.register(servicesPlugin, {
+    config,
+    clock,
+    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+  });
+
+  // 3. routes
+  await app.register(healthRoutes);
+  await app.register(loginRoutes, { maxPerMinute: config.http.loginRateLimitMax });
+  await app.register(planRoutes);
+  await app.register(presignRoutes);
+  await app.register(contractStatusRoutes);
+  await app.register(notifyRoutes, { config, clock });
+
+  await app.ready();
+  return app;
+}

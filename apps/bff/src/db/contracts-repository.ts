@@ -1,0 +1,202 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { ContractRow, ContractState, Database, Family } from './database.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** States only move forward: PENDING(0) → EXPIRED(1) → SIGNED(2) → TERMINATED(3). */
+export const STATE_RANK: Record<ContractState, number> = { PENDING: 0, EXPIRED: 1, SIGNED: 2, TERMINATED: 3 };
+
+export interface NewContract {
+  id: string;
+  openid: string;
+  planKey: string;
+  family: Family;
+  outContractCode: string;
+  displayAccount: string;
+  periodStartDate: string | null;
+  now: Date;
+}
+
+export type PresignClaim =
+  /** The plan is signed already: 409. */
+  | { kind: 'signed'; row: ContractRow }
+  /** A live presign exists: hand it back. */
+  | { kind: 'ready'; row: ContractRow }
+  /** Another request is calling WeChat for this user and plan right now: wait for it. */
+  | { kind: 'busy'; row: ContractRow }
+  /** This request owns the WeChat call (a new row, or a stale claim taken over with the SAME code). */
+  | { kind: 'claimed'; row: ContractRow; takenOver: boolean };
+
+export interface TransitionFields {
+  eventTime: Date;
+  wechatContractId?: string | null;
+  signedAt?: Date | null;
+  terminatedAt?: Date | null;
+}
+
+export interface ContractsRepository {
+  findById(id: string, db?: Db): Promise<ContractRow | undefined>;
+  findForOwner(id: string, openid: string): Promise<ContractRow | undefined>;
+  listForOwner(openid: string): Promise<ContractRow[]>;
+  findByOutContractCode(code: string, db?: Db): Promise<ContractRow | undefined>;
+  findByWechatId(family: Family, wechatContractId: string, db?: Db): Promise<ContractRow | undefined>;
+  /** The newest contract of a user on a plan in any of `states`. */
+  findLatestForUserPlan(
+    openid: string,
+    planKey: string,
+    states: ContractState[],
+    db?: Db,
+  ): Promise<ContractRow | undefined>;
+  claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
+  completePresign(
+    id: string,
+    o: { signToken: string; navigate: string; expiresAt: Date; now: Date },
+  ): Promise<ContractRow>;
+  /** Forget a presign WeChat definitely refused (no token ever reached the user). */
+  abandonPresign(id: string): Promise<void>;
+  /** Moves a contract forward; a move backwards or sideways changes nothing and returns false. */
+  transition(id: string, to: ContractState, f: TransitionFields, db?: Db): Promise<boolean>;
+  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+}
+
+const rankSql = sql<number>`case state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end`;
+
+export function createContractsRepository(db: Kysely<Database>): ContractsRepository {
+  const repo: ContractsRepository = {
+    findById: (id, d = db) => d.selectFrom('contracts').selectAll().where('id', '=', id).executeTakeFirst(),
+    findForOwner: (id, openid) =>
+      db
+        .selectFrom('contracts')
+        .selectAll()
+        .where('id', '=', id)
+        .where('openid', '=', openid)
+        .executeTakeFirst(),
+    listForOwner: (openid) =>
+      db
+        .selectFrom('contracts')
+        .selectAll()
+        .where('openid', '=', openid)
+        .where('presign_status', '=', 'READY')
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .execute(),
+    findByOutContractCode: (code, d = db) =>
+      d.selectFrom('contracts').selectAll().where('out_contract_code', '=', code).executeTakeFirst(),
+    findByWechatId: (family, wechatContractId, d = db) =>
+      d
+        .selectFrom('contracts')
+        .selectAll()
+        .where('family', '=', family)
+        .where('wechat_contract_id', '=', wechatContractId)
+        .executeTakeFirst(),
+    findLatestForUserPlan: (openid, planKey, states, d = db) =>
+      d
+        .selectFrom('contracts')
+        .selectAll()
+        .where('openid', '=', openid)
+        .where('plan_key', '=', planKey)
+        .where('state', 'in', states)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+
+    async claimPresign({ contract, reuseUntil, claimStaleBefore }) {
+      return db.transaction().execute(async (trx) => {
+        // Serialises presigns of one user on one plan across requests AND replicas (PostgreSQL); the partial
+        // unique index contracts_one_pending is the backstop if anything slipped through.
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`presign:${contract.openid}:${contract.planKey}`}, 0))`.execute(
+          trx,
+        );
+        const signed = await repo.findLatestForUserPlan(contract.openid, contract.planKey, ['SIGNED'], trx);
+        if (signed) return { kind: 'signed', row: signed } as const;
+        const pending = await repo.findLatestForUserPlan(contract.openid, contract.planKey, ['PENDING'], trx);
+        if (pending) {
+          if (pending.presign_status === 'READY') {
+            if (pending.expires_at && pending.expires_at > reuseUntil)
+              return { kind: 'ready', row: pending } as const;
+            // The old session is (nearly) over: close it so a new one can be made. A SIGN notification for it
+            // may still come and moves it EXPIRED → SIGNED (WeChat's word wins over our timer).
+            await repo.transition(pending.id, 'EXPIRED', { eventTime: contract.now }, trx);
+          } else if (pending.claimed_at > claimStaleBefore) {
+            return { kind: 'busy', row: pending } as const;
+          } else {
+            // The request that claimed it died mid-call: retry with the SAME out_contract_code (idempotent).
+            const row = await trx
+              .updateTable('contracts')
+              .set({ claimed_at: contract.now, updated_at: contract.now })
+              .where('id', '=', pending.id)
+              .returningAll()
+              .executeTakeFirstOrThrow();
+            return { kind: 'claimed', row, takenOver: true } as const;
+          }
+        }
+        const row = await trx
+          .insertInto('contracts')
+          .values({
+            id: contract.id,
+            openid: contract.openid,
+            plan_key: contract.planKey,
+            family: contract.family,
+            state: 'PENDING',
+            out_contract_code: contract.outContractCode,
+            display_account: contract.displayAccount,
+            presign_status: 'CREATING',
+            claimed_at: contract.now,
+            period_start_date: contract.periodStartDate,
+            created_at: contract.now,
+            updated_at: contract.now,
+            state_event_time: contract.now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { kind: 'claimed', row, takenOver: false } as const;
+      });
+    },
+
+    async completePresign(id, o) {
+      return db
+        .updateTable('contracts')
+        .set({
+          presign_status: 'READY',
+          sign_token: o.signToken,
+          navigate: o.navigate,
+          expires_at: o.expiresAt,
+          updated_at: o.now,
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+
+    async abandonPresign(id) {
+      await db
+        .deleteFrom('contracts')
+        .where('id', '=', id)
+        .where('presign_status', '=', 'CREATING')
+        .execute();
+    },
+
+    async transition(id, to, f, d = db) {
+      const r = await d
+        .updateTable('contracts')
+        .set({
+          state: to,
+          updated_at: new Date(),
+          state_event_time: f.eventTime,
+          ...(f.wechatContractId
+            ? { wechat_contract_id: sql<string>`coalesce(wechat_contract_id, ${f.wechatContractId})` }
+            : {}),
+          ...(f.signedAt ? { signed_at: sql<Date>`coalesce(signed_at, ${f.signedAt})` } : {}),
+          ...(f.terminatedAt ? { terminated_at: sql<Date>`coalesce(terminated_at, ${f.terminatedAt})` } : {}),
+        })
+        .where('id', '=', id)
+        .where(rankSql, '<', STATE_RANK[to])
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    transaction: (fn) => db.transaction().execute(fn),
+  };
+  return repo;
+}

@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Database, SessionRow } from './database.ts';
+
+export interface SessionsRepository {
+  create(row: {
+    id: string;
+    openid: string;
+    sessionKey: string;
+    createdAt: Date;
+    expiresAt: Date;
+  }): Promise<void>;
+  findValid(id: string, now: Date): Promise<SessionRow | undefined>;
+  deleteExpired(now: Date): Promise<number>;
+}
+
+export function createSessionsRepository(db: Kysely<Database>): SessionsRepository {
+  return {
+    async create(row) {
+      await db
+        .insertInto('sessions')
+        .values({
+          id: row.id,
+          openid: row.openid,
+          session_key: row.sessionKey,
+          created_at: row.createdAt,
+          expires_at: row.expiresAt,
+        })
+        .execute();
+    },
+    async findValid(id, now) {
+      return db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+    },
+    async deleteExpired(now) {
+      const r = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+  };
+}

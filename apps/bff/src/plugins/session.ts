@@ -1,0 +1,75 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '@qianyue/wechatpay';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { SessionExpiredError, UnauthenticatedError } from '../errors.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: {
+      /** Stores openid + session_key server-side and returns the bearer token the client keeps. */
+      issue(openid: string, sessionKey: string): Promise<{ token: string; expiresAt: Date }>;
+      /** preHandler for `auth: true` routes: sets request.openid or throws 401. */
+      authenticate(request: FastifyRequest): Promise<void>;
+    };
+  }
+  interface FastifyRequest {
+    /** Set by sessions.authenticate from the server-side session; NEVER from client input. */
+    openid: string;
+  }
+}
+
+const VERSION = 'v1';
+const TOKEN_RE = /^v1\.([A-Za-z0-9_-]{43})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+
+/** The session id part of a well-formed token, without checking it (rate limiting keys on it). */
+export function tokenSessionId(authorization: string | undefined): string | undefined {
+  const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
+  return token ? TOKEN_RE.exec(token)?.[1] : undefined;
+}
+
+/**
+ * Session tokens are `v1.<session id>.<expiry>.<HMAC-SHA256>`: short-lived, signed with SESSION_SECRET, and
+ * only a pointer to the `sessions` row that holds openid and session_key. Nothing identifying is in the token.
+ */
+export default fp(
+  async (app, opts: { secret: Buffer; ttlSeconds: number; clock: Clock }) => {
+    const mac = (payload: string) => createHmac('sha256', opts.secret).update(payload).digest('base64url');
+
+    app.decorateRequest('openid', '');
+    app.decorate('sessions', {
+      async issue(openid: string, sessionKey: string) {
+        const now = opts.clock.now();
+        const id = randomBytes(32).toString('base64url');
+        const exp = now + opts.ttlSeconds;
+        await app.sessionsRepository.create({
+          id,
+          openid,
+          sessionKey,
+          createdAt: new Date(now * 1000),
+          expiresAt: new Date(exp * 1000),
+        });
+        const payload = `${VERSION}.${id}.${exp}`;
+        return { token: `${payload}.${mac(payload)}`, expiresAt: new Date(exp * 1000) };
+      },
+      async authenticate(request: FastifyRequest) {
+        const header = request.headers.authorization;
+        if (!header?.startsWith('Bearer ')) throw new UnauthenticatedError();
+        const m = TOKEN_RE.exec(header.slice(7).trim());
+        if (!m) throw new UnauthenticatedError('The session token is malformed');
+        const [, id, exp, sig] = m as unknown as [string, string, string, string];
+        const expected = Buffer.from(mac(`${VERSION}.${id}.${exp}`));
+        const given = Buffer.from(sig);
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new UnauthenticatedError('The session token is not valid');
+        }
+        const now = opts.clock.now();
+        if (Number(exp) <= now) throw new SessionExpiredError();
+        const row = await app.sessionsRepository.findValid(id, new Date(now * 1000));
+        if (!row) throw new SessionExpiredError();
+        request.openid = row.openid;
+      },
+    });
+  },
+  { name: 'session', dependencies: ['sessions-repository'] },
+);

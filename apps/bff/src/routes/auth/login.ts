@@ -1,0 +1,19 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorReplies, LoginBody, LoginReply, routes } from '@qianyue/api';
+
+/** POST /v1/auth/login: wx.login code → jscode2session → server-side session. The client never names an openid. */
+const login: FastifyPluginAsyncTypebox<{ maxPerMinute: number }> = async (app, opts) => {
+  app.post(
+    routes.login.url,
+    {
+      config: { rateLimit: { max: opts.maxPerMinute, timeWindow: 60_000 } },
+      schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginReply, ...errorReplies } },
+    },
+    async (request) => {
+      const { openid, sessionKey } = await app.code2session(request.body.code);
+      const session = await app.sessions.issue(openid, sessionKey);
+      return { token: session.token, expiresAt: session.expiresAt.toISOString() };
+    },
+  );
+};
+export default login;

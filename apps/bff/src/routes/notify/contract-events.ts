@@ -1,0 +1,78 @@
+import { routes } from '@qianyue/api';
+import type { Clock } from '@qianyue/wechatpay';
+import { type ContractEvent, parseNotification } from '@qianyue/wechatpay';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../../config.ts';
+import { isDatabaseUnavailable } from '../../db/create-database.ts';
+import { DatabaseUnavailableError } from '../../errors.ts';
+
+/**
+ * WeChat Pay → BFF. Registered in its own encapsulated context so the JSON parser here keeps the RAW body
+ * string (the signature covers those exact bytes) without changing how other routes parse JSON.
+ * Pipeline: verify (signature, freshness) → decrypt → belongs to us → inbox insert + apply in ONE transaction
+ * → 204. Any failure throws; the error handler answers 4xx/5xx {code:'FAIL'} and nothing was committed.
+ */
+export default async function contractEvents(
+  app: FastifyInstance,
+  opts: { config: AppConfig; clock: Clock },
+) {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  const outcomeOfError = (err: unknown): string => {
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'WECHATPAY_SIGNATURE_PROBE') return 'rejected_probe';
+    if (code === 'WECHATPAY_CLOCK_SKEW') return 'rejected_stale';
+    if (code.startsWith('WECHATPAY_SIGNATURE') || code === 'WECHATPAY_HEADER_MISSING')
+      return 'rejected_signature';
+    if (code === 'WECHATPAY_SERIAL_UNKNOWN') return 'rejected_unknown_serial';
+    if (code === 'WECHATPAY_DECRYPT_FAILED') return 'rejected_decrypt';
+    if (code === 'WECHATPAY_NOTIFICATION_MALFORMED') return 'rejected_malformed';
+    if (code === 'BFF_NOTIFICATION_FOREIGN') return 'rejected_foreign';
+    return 'error';
+  };
+
+  const handler = async (request: FastifyRequest) => {
+    const body = typeof request.body === 'string' ? request.body : '';
+    let event: ContractEvent;
+    try {
+      event = parseNotification(
+        { headers: request.headers, body },
+        {
+          verifier: app.wechatpay.verifier,
+          apiV3Key: opts.config.wechatpay.apiV3Key,
+          clock: opts.clock,
+          eventTypes: opts.config.eventTypes,
+        },
+      );
+    } catch (err) {
+      app.metrics.notifications.inc({ outcome: outcomeOfError(err) });
+      request.log.warn(
+        { code: (err as { code?: string }).code, route: request.url },
+        'notification rejected',
+      );
+      throw err;
+    }
+    try {
+      const outcome = await app.contracts.applyNotification(event, body);
+      app.metrics.notifications.inc({ outcome });
+      request.log.info(
+        { eventType: event.envelope.event_type, envelopeId: event.envelope.id, outcome },
+        'notification processed',
+      );
+    } catch (err) {
+      app.metrics.notifications.inc({ outcome: outcomeOfError(err) });
+      if (isDatabaseUnavailable(err)) throw new DatabaseUnavailableError();
+      throw err;
+    }
+  };
+
+  const options = { config: { notify: true, rateLimit: false }, schema: { hide: true } } as const;
+  app.post(routes.notifyEduPapay.url, options, async (request, reply) => {
+    await handler(request);
+    return reply.code(204).send();
+  });
+  app.post(routes.notifyPasswordExempt.url, options, async (request, reply) => {
+    await handler(request);
+    return reply.code(204).send();
+  });
+}
