@@ -49,7 +49,8 @@ export function createStaticKeyResolver(o: {
   // Insertion order stands in for "newest" when nothing better is known.
   const accept = preferred ?? all.find(isPublicKeyId) ?? (all[all.length - 1] as string);
   return {
-    resolve: (serial) => map.get(keyOf(serial)),
+    // Exact hit first (the usual case, and the hot path); normalise only on a miss.
+    resolve: (serial) => map.get(serial) ?? map.get(keyOf(serial)),
     acceptSerial: () => accept,
     serials: () => [...all],
   };

@@ -11,28 +11,48 @@ import type { Verifier } from './verifier.ts';
 
 export type HeaderBag = Record<string, string | string[] | undefined> | Headers;
 
-/** Case-insensitive single-value lookup over a Fetch Headers or a Node/Fastify header record. */
-export function getHeader(headers: HeaderBag, name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function' && !Array.isArray(headers)) {
-    return (headers as Headers).get(name) ?? undefined;
-  }
-  const record = headers as Record<string, string | string[] | undefined>;
-  let value = record[name];
-  if (value === undefined) {
-    for (const key of Object.keys(record)) {
-      if (key.toLowerCase() === name) {
-        value = record[key];
-        break;
-      }
-    }
-  }
+type HeaderRecord = Record<string, string | string[] | undefined>;
+
+function single(value: string | string[] | undefined): string | undefined {
   // A repeated Wechatpay-* header is ambiguous; treat it as absent rather than guess which one counts.
   if (Array.isArray(value)) return value.length === 1 ? value[0] : undefined;
   return value;
 }
 
-function required(headers: HeaderBag, name: string, requestId: string | undefined): string {
-  const value = getHeader(headers, name);
+/**
+ * A case-insensitive reader over a Fetch Headers or a Node/Fastify header record. Node hands over
+ * lower-case names, so the direct lookup normally hits; otherwise a lower-cased index is built once.
+ */
+function headerReader(headers: HeaderBag): (name: string) => string | undefined {
+  // Duck-typed: undici's own Headers class is not the global one, so instanceof would miss it.
+  if (typeof (headers as Headers).get === 'function') {
+    const h = headers as Headers;
+    return (name) => h.get(name) ?? undefined;
+  }
+  const record = headers as HeaderRecord;
+  let lowered: Map<string, string | string[] | undefined> | undefined;
+  return (name) => {
+    const direct = record[name];
+    if (direct !== undefined) return single(direct);
+    if (lowered === undefined) {
+      lowered = new Map();
+      for (const key of Object.keys(record)) lowered.set(key.toLowerCase(), record[key]);
+    }
+    return single(lowered.get(name));
+  };
+}
+
+/** Case-insensitive single-value lookup; `name` must be lower-case (see HEADER). */
+export function getHeader(headers: HeaderBag, name: string): string | undefined {
+  return headerReader(headers)(name);
+}
+
+function required(
+  get: (name: string) => string | undefined,
+  name: string,
+  requestId: string | undefined,
+): string {
+  const value = get(name);
   if (value === undefined || value === '') throw new MissingHeaderError(name, { requestId });
   return value;
 }
@@ -54,13 +74,14 @@ export function validateSignedMessage(
   body: string,
   o: { verifier: Verifier; clock?: Clock; maxSkewSeconds?: number },
 ): SignedMessageInfo {
-  const requestId = getHeader(headers, HEADER.requestId) || undefined;
+  const get = headerReader(headers);
+  const requestId = get(HEADER.requestId) || undefined;
   try {
-    const timestampText = required(headers, HEADER.timestamp, requestId);
-    const nonce = required(headers, HEADER.nonce, requestId);
-    const signature = required(headers, HEADER.signature, requestId);
-    const serial = required(headers, HEADER.serial, requestId);
-    const type = getHeader(headers, HEADER.signatureType);
+    const timestampText = required(get, HEADER.timestamp, requestId);
+    const nonce = required(get, HEADER.nonce, requestId);
+    const signature = required(get, HEADER.signature, requestId);
+    const serial = required(get, HEADER.serial, requestId);
+    const type = get(HEADER.signatureType);
     if (type !== undefined && type !== '' && type !== AUTH_SCHEME)
       throw new UnsupportedSignatureTypeError({ requestId });
 
