@@ -1,6 +1,6 @@
 import Taro from '@tarojs/taro';
 import { ApiError } from '../services/errors.ts';
-import { isUserCancel, type Platform } from './platform.ts';
+import { isUserCancel, type Platform, type SignStart } from './platform.ts';
 
 export function createWeappPlatform(): Platform {
   return {
@@ -15,19 +15,19 @@ export function createWeappPlatform(): Platform {
       }
     },
     startSign({ navigate }) {
-      return new Promise((resolve, reject) => {
-        // Exactly the BFF's target, nothing added or renamed.
-        Taro.navigateToMiniProgram({
-          appId: navigate.appId,
-          path: navigate.path,
-          extraData: navigate.extraData,
-          success: () => resolve({ kind: 'jumped' }),
-          fail: (err) => {
-            if (isUserCancel(err)) resolve({ kind: 'cancelled' });
-            else reject(new ApiError('MP_NAVIGATE_FAILED', { message: 'navigateToMiniProgram failed' }));
-          },
-        });
-      });
+      // Exactly the BFF's target, nothing added or renamed. The promise form only: Taro's promise rejects on
+      // `fail` even when callbacks are passed, so callbacks would leave an unhandled rejection behind.
+      return Taro.navigateToMiniProgram({
+        appId: navigate.appId,
+        path: navigate.path,
+        extraData: navigate.extraData,
+      }).then(
+        (): SignStart => ({ kind: 'jumped' }),
+        (err: unknown): SignStart => {
+          if (isUserCancel(err)) return { kind: 'cancelled' };
+          throw new ApiError('MP_NAVIGATE_FAILED', { message: 'navigateToMiniProgram failed' });
+        },
+      );
     },
   };
 }
