@@ -14,13 +14,17 @@ export function createRsaSigner(o: { mchId: string; serialNo: string; privateKey
     throw new ConfigError('privateKey must be an RSA private KeyObject');
   }
   // Both values are embedded in a quoted header attribute: refuse anything that could break out of it.
-  if (!/^\d{1,32}$/.test(o.mchId)) throw new ConfigError('mchId must be a merchant number (digits)');
-  if (!/^[0-9A-Fa-f]{1,64}$/.test(o.serialNo))
-    throw new ConfigError('serialNo must be a hex certificate serial');
+  // (Kept permissive otherwise: the sandbox also signs answers under PUB_KEY_ID_… / platform serials.)
+  const unsafe = /["\\,\s\p{Cc}]/u;
+  if (unsafe.test(o.mchId))
+    throw new ConfigError('mchId contains characters not allowed in a header attribute');
+  if (o.serialNo === '' || unsafe.test(o.serialNo)) {
+    throw new ConfigError('serialNo must be a non-empty serial without quotes, commas or spaces');
+  }
   const key = o.privateKey;
   return {
     mchId: o.mchId,
-    serialNo: o.serialNo.toUpperCase(),
+    serialNo: o.serialNo,
     // One-shot crypto.sign with the KeyObject parsed once: the same call the raw ceiling makes.
     sign: (message) => sign('sha256', Buffer.from(message, 'utf8'), key).toString('base64'),
   };
