@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 PNPM="npx -y pnpm@9.15.9"
 started=$(date +%s)
 
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+if { [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "== installing Debian chromium for the browser tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null) \
     || echo "!! chromium install failed; browser tests will fail"
 fi
 
