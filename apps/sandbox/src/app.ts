@@ -18,7 +18,7 @@ import Fastify, {
 import { type Clock, createSandboxClock } from './clock.ts';
 import type { MerchantConfig, SandboxConfig } from './config.ts';
 import type { SandboxContext } from './context.ts';
-import { paramError, SandboxError, WechatAnswerError } from './errors.ts';
+import { badControlRequest, paramError, SandboxError, WechatAnswerError } from './errors.ts';
 import { createFaultEngine } from './faults.ts';
 import { createNotifier } from './notifier.ts';
 import { createPlatformKeys } from './platform-keys.ts';
@@ -113,6 +113,27 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
   if (config.controlEnabled) {
     await app.register(async (control) => {
       control.setErrorHandler(controlErrorHandler);
+      // Control bodies: JSON, and an empty body counts as {} (clients often send the header anyway).
+      control.removeContentTypeParser('application/json');
+      control.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+        try {
+          done(null, body === '' ? undefined : JSON.parse(body as string));
+        } catch {
+          done(badControlRequest('body is not valid JSON'), undefined);
+        }
+      });
+      // The H5 demo calls POST /__sandbox/login-code from the mini-program's own origin.
+      control.addHook('onRequest', async (req, reply) => {
+        if (req.url.startsWith('/__sandbox/')) reply.header('access-control-allow-origin', '*');
+      });
+      control.options('/__sandbox/*', async (_req, reply) =>
+        reply
+          .code(204)
+          .header('access-control-allow-methods', 'GET, POST, PUT, DELETE')
+          .header('access-control-allow-headers', 'content-type')
+          .header('access-control-max-age', '600')
+          .send(),
+      );
       controlRoutes(control, ctx);
       pageRoutes(control, ctx);
     });

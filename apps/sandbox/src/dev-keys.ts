@@ -94,6 +94,8 @@ export function generateDevKeys(dir: string): DevKeys {
       SANDBOX_EDU_PLANS: merchant.eduPlans.join(','),
       SANDBOX_QS_SERVICES: merchant.qsServices.join(','),
       SANDBOX_SUB_MCH_IDS: merchant.subMchId,
+      // The BFF demo's edu notification route (packages/api routes.notifyEduPapay on BFF_PORT 8700).
+      SANDBOX_EDU_NOTIFY_URL: 'http://127.0.0.1:8700/v1/notify/edu-papay',
     },
   };
 }

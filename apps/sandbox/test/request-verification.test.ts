@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type Answer,
   authorization,
   call,
   EDU_PRESIGN,
@@ -23,7 +24,7 @@ describe('merchant request verification (401 SIGN_ERROR like WeChat)', () => {
   });
   afterAll(() => sb.close());
 
-  const expectSignError = (a: { status: number; json: any; headers: Headers; text: string }) => {
+  const expectSignError = (a: Answer) => {
     expect(a.status).toBe(401);
     expect(a.json.code).toBe('SIGN_ERROR');
     expect(typeof a.json.message).toBe('string');

@@ -101,3 +101,45 @@ describe('the simulated signing page GET /sign', () => {
     expect((await fetch(`${sb.url}/__sandbox/contracts`)).status).toBe(404);
   });
 });
+
+describe('control API transport details', () => {
+  it('answers CORS preflights and allows any origin (the H5 demo calls login-code cross-origin)', async () => {
+    const sb = await startSandbox();
+    try {
+      const pre = await fetch(`${sb.url}/__sandbox/login-code`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://127.0.0.1:10086', 'access-control-request-method': 'POST' },
+      });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+      expect(pre.headers.get('access-control-allow-headers')).toContain('content-type');
+      const res = await fetch(`${sb.url}/__sandbox/login-code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:10086' },
+        body: '{}',
+      });
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('accepts an empty body sent with content-type application/json; refuses broken JSON with 400', async () => {
+    const sb = await startSandbox();
+    try {
+      const empty = await fetch(`${sb.url}/__sandbox/login-code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(empty.status).toBe(200);
+      const broken = await fetch(`${sb.url}/__sandbox/login-code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{',
+      });
+      expect(broken.status).toBe(400);
+    } finally {
+      await sb.close();
+    }
+  });
+});
