@@ -3,6 +3,6 @@ import { defineConfig } from 'vitest/config';
 // One run over every package, so CI prints a single summary and one totals line.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'reliability'],
+    projects: ['packages/*', 'apps/*', 'reliability*'],
   },
 });
