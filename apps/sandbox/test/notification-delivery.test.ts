@@ -261,4 +261,21 @@ describe('notifications: confirm → signed, encrypted delivery to a real receiv
     sb = undefined;
     expect(rx.received).toHaveLength(1);
   });
+
+  it('100 users signing at once each get exactly one delivered notification', async () => {
+    rx = await startReceiver([204]);
+    sb = await startSandbox({ merchant: { eduNotifyUrl: rx.url } });
+    const s = sb;
+    const users = Array.from({ length: 100 }, (_, i) => `oLoad${i}`);
+    const results = await Promise.all(
+      users.map(
+        async (u) => (await control(s.url, 'POST', `/sessions/${await eduPresign(s, u)}/confirm`)).json,
+      ),
+    );
+    const got = await rx.waitFor(100);
+    const ids = got.map((r) => JSON.parse(r.body).id).sort();
+    expect(ids).toEqual(results.map((r) => r.notificationId).sort());
+    const openids = got.map((r) => JSON.parse(decrypt(JSON.parse(r.body).resource)).openid).sort();
+    expect(openids).toEqual([...users].sort());
+  });
 });
