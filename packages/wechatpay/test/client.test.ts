@@ -50,7 +50,7 @@ let client: WechatPayClient;
 
 beforeAll(async () => {
   server = await startLoopback();
-  client = createWechatPayClient({ baseUrl: server.baseUrl, signer, verifier, resolver, timeoutMs: 2000 });
+  client = createWechatPayClient({ baseUrl: server.baseUrl, signer, verifier, resolver, timeoutMs: 10_000 });
 });
 afterAll(async () => {
   await client.close();
@@ -311,7 +311,7 @@ describe('client against a signing loopback server', () => {
     const dead = await startLoopback();
     const url = dead.baseUrl;
     await dead.close();
-    const c = createWechatPayClient({ baseUrl: url, signer, verifier, resolver, timeoutMs: 2000 });
+    const c = createWechatPayClient({ baseUrl: url, signer, verifier, resolver, timeoutMs: 10_000 });
     try {
       const err = await rejection(c.eduPapay.presign(presignBody));
       expect(err).toBeInstanceOf(TransportError);

@@ -1,0 +1,103 @@
+/**
+ * A small interleaving benchmark harness. Variants of one suite run round by round in rotating order,
+ * each for a fixed batch of operations, so drift (thermal, GC, other load) hits all of them alike.
+ * Every figure is reported as a ratio to the suite's baseline measured in the same rounds.
+ */
+
+export interface Variant {
+  name: string;
+  /** Runs `n` operations. May be async (the await costs once per batch, not per operation). */
+  run(n: number): void | Promise<void>;
+}
+
+export interface Suite {
+  name: string;
+  /** Name of the variant every other one is compared with (the raw node:crypto ceiling). */
+  baseline: string;
+  variants: Variant[];
+  /** Operations per variant per round. */
+  batch: number;
+}
+
+export interface VariantResult {
+  name: string;
+  opsPerSec: number;
+  /** Median over rounds of (variant ops/s ÷ baseline ops/s in the same round). */
+  ratio: number;
+  /** Spread of the per-round ratio (min–max), to show how much the figure can be trusted. */
+  ratioMin: number;
+  ratioMax: number;
+}
+
+export interface SuiteResult {
+  suite: string;
+  baseline: string;
+  rounds: number;
+  batch: number;
+  results: VariantResult[];
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+async function timeBatch(v: Variant, n: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  await v.run(n);
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export async function runSuite(
+  suite: Suite,
+  o: { rounds: number; warmupRounds: number },
+): Promise<SuiteResult> {
+  const { variants, batch } = suite;
+  if (!variants.some((v) => v.name === suite.baseline)) throw new Error(`baseline ${suite.baseline} missing`);
+  const perRound = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const total = new Map<string, number>(variants.map((v) => [v.name, 0]));
+
+  for (let round = 0; round < o.warmupRounds + o.rounds; round++) {
+    // Rotate the starting variant each round so no one always runs first (or right after GC).
+    for (let i = 0; i < variants.length; i++) {
+      const v = variants[(i + round) % variants.length] as Variant;
+      const seconds = await timeBatch(v, batch);
+      if (round >= o.warmupRounds) {
+        perRound.get(v.name)?.push(batch / seconds);
+        total.set(v.name, (total.get(v.name) ?? 0) + seconds);
+      }
+    }
+  }
+
+  const base = perRound.get(suite.baseline) as number[];
+  const results = variants.map((v) => {
+    const ops = perRound.get(v.name) as number[];
+    const ratios = ops.map((x, i) => x / (base[i] as number));
+    return {
+      name: v.name,
+      opsPerSec: (batch * o.rounds) / (total.get(v.name) as number),
+      ratio: median(ratios),
+      ratioMin: Math.min(...ratios),
+      ratioMax: Math.max(...ratios),
+    };
+  });
+  return { suite: suite.name, baseline: suite.baseline, rounds: o.rounds, batch, results };
+}
+
+export function formatTable(r: SuiteResult): string {
+  const lines = [
+    `### ${r.suite}`,
+    '',
+    `Baseline: \`${r.baseline}\` · ${r.rounds} interleaved rounds × ${r.batch} ops per variant`,
+    '',
+    '| variant | ops/s | ratio vs baseline (median) | per-round min–max |',
+    '|---|---:|---:|---:|',
+  ];
+  for (const x of r.results) {
+    lines.push(
+      `| ${x.name} | ${Math.round(x.opsPerSec).toLocaleString('en-US')} | ${x.ratio.toFixed(3)}× | ${x.ratioMin.toFixed(2)}–${x.ratioMax.toFixed(2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
