@@ -4,6 +4,8 @@ import {
   ApiError,
   ClockSkewError,
   ConfigError,
+  certificateInfo,
+  createCertificateStore,
   createRsaSigner,
   createRsaVerifier,
   createStaticKeyResolver,
@@ -141,6 +143,9 @@ describe('client against a signing loopback server', () => {
     expect(server.received[0]!.method).toBe('DELETE');
     expect(server.received[0]!.url).toBe('/v3/edu-papay/contracts/Wx1546');
     expect(server.received[0]!.signatureValid).toBe(true);
+    // No Content-Type without a body (Fastify answers 400 to an empty JSON body), but the serial is sent.
+    expect(server.received[0]!.headers['content-type']).toBeUndefined();
+    expect(server.received[0]!.headers['wechatpay-serial']).toBe(publicKeyId());
   });
 
   it('password-exempt pre-sign, query and terminate hit the documented paths', async () => {
@@ -277,6 +282,11 @@ describe('client against a signing loopback server', () => {
     await expect(client.eduPapay.presign(presignBody)).rejects.toBeInstanceOf(SignatureInvalidError);
   });
 
+  it('verifies before parsing: a tampered non-JSON answer is a signature error, not a JSON error', async () => {
+    server.answer(() => ({ status: 200, body: '{not json', sign: { tamper: true } }));
+    await expect(client.eduPapay.presign(presignBody)).rejects.toBeInstanceOf(SignatureInvalidError);
+  });
+
   it('rejects a verified 2xx body that is not JSON with AnswerFormatError', async () => {
     server.answer(() => ({ status: 200, body: 'not json' }));
     await expect(client.eduPapay.presign(presignBody)).rejects.toBeInstanceOf(AnswerFormatError);
@@ -330,6 +340,27 @@ describe('client against a signing loopback server', () => {
 });
 
 describe('platform certificate download over the client', () => {
+  it('in certificate mode sends the newest platform serial as Wechatpay-Serial and verifies with the store', async () => {
+    const store = createCertificateStore();
+    store.add([certificateInfo(fixtureText('platform/cert.pem'))]);
+    const c = createWechatPayClient({
+      baseUrl: server.baseUrl,
+      signer,
+      verifier: createRsaVerifier(store),
+      resolver: store,
+      timeoutMs: 10_000,
+    });
+    try {
+      server.answer(() => ({ status: 200, body: json({ presign_token: 'C' }), sign: { key: 'platform' } }));
+      await expect(c.eduPapay.presign(presignBody)).resolves.toEqual({ presign_token: 'C' });
+      expect(server.received.at(-1)!.headers['wechatpay-serial']).toBe(platformSerial());
+      server.answer(() => ({ status: 200, body: json({ presign_token: 'D' }), sign: { key: 'pubkey' } }));
+      await expect(c.eduPapay.presign(presignBody)).rejects.toBeInstanceOf(UnknownSerialError);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('downloads, decrypts and verifies /v3/certificates with the certificate it carries', async () => {
     const file = fixtureJson<CertificatesAnswerFile>('vectors/certificates-answer.json');
     server.answer(() => ({ status: 200, body: file.body, sign: false, headers: file.headers }));
