@@ -1,6 +1,6 @@
 import { ApiError } from '../services/errors.ts';
 import type { KeyValueStore } from '../services/storage.ts';
-import { h5ReturnUrl, type Platform, signPageUrl } from './platform.ts';
+import { h5ReturnUrl, hintFromSearch, type Platform, signPageUrl } from './platform.ts';
 
 const OPENID_KEY = 'qianyue.h5.openid';
 
@@ -39,6 +39,9 @@ export function createH5Platform(o: { sandboxUrl: string; store: KeyValueStore }
       if (!url) throw new ApiError('MP_NAVIGATE_FAILED', { message: 'navigate target has no signing token' });
       window.location.assign(url);
       return { kind: 'redirected' };
+    },
+    returnHint() {
+      return hintFromSearch(window.location.search);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { NavigateTarget } from '@qianyue/api';
+import type { ReturnHint } from '../services/contract-view.ts';
 
 /** How the user left for (or did not leave for) the signing page. */
 export type SignStart =
@@ -16,6 +17,16 @@ export interface Platform {
   loginCode(): Promise<string>;
   /** Open the signing page for `navigate` (exactly what the BFF returned). Call from the tap handler. */
   startSign(o: { navigate: NavigateTarget; contractId: string }): Promise<SignStart>;
+  /** What the signing page said when it sent the user back, if this platform learns it from the URL (H5). */
+  returnHint(): ReturnHint;
+}
+
+/** The sandbox signing page appends `sign_result=SUCCESS|CANCEL` to return_url (before the hash). */
+export function hintFromSearch(search: string): ReturnHint {
+  const m = /[?&]sign_result=([A-Z]+)/.exec(search);
+  if (m?.[1] === 'SUCCESS') return 'success';
+  if (m?.[1] === 'CANCEL' || m?.[1] === 'FAIL') return 'fail';
+  return 'unknown';
 }
 
 export const RESULT_PAGE = '/pages/result/index';

@@ -29,5 +29,7 @@ export function createWeappPlatform(): Platform {
         },
       );
     },
+    // On weapp the hint comes from App onShow's referrerInfo.extraData (see app.tsx / pages/index).
+    returnHint: () => 'unknown',
   };
 }

@@ -57,9 +57,12 @@ export function hintFromExtraData(extraData: unknown): ReturnHint {
 }
 
 /**
- * When to stop asking after the user came back from signing. A final state ends it. PENDING ends it when the
- * BFF has a definite answer (confirming=false) — unless the signing mini-program hinted success, in which
- * case we keep asking until the deadline (WeChat may be a little behind), then show "still confirming".
+ * When to stop asking after the user came back from signing. A non-PENDING state always ends it. For PENDING
+ * (= not signed, as far as WeChat has told the BFF — every answer here is after a reconcile query):
+ * - hint 'success': keep asking until the deadline (WeChat may be a little behind), then "still confirming";
+ * - hint 'fail' (the user cancelled): believe the BFF's "not signed" at once;
+ * - no hint: stop when the BFF has a definite answer (confirming=false).
+ * A hint can never make the page claim "signed": only the BFF's SIGNED does.
  */
 export function isSignSettled(
   c: Pick<Contract, 'state' | 'confirming'>,
@@ -67,7 +70,17 @@ export function isSignSettled(
 ): boolean {
   if (c.state !== 'PENDING') return true;
   if (hint === 'success') return false;
+  if (hint === 'fail') return true;
   return !c.confirming;
+}
+
+/** The outcome of a settled check: a PENDING the user walked away from is "not signed". */
+export function settledOutcome(
+  c: Pick<Contract, 'state' | 'confirming'>,
+  hint: ReturnHint = 'unknown',
+): SignOutcome {
+  if (c.state === 'PENDING' && hint === 'fail') return 'not-signed';
+  return outcomeOf(c);
 }
 
 /** After a terminate request: done when TERMINATED, or when the BFF is no longer waiting on WeChat. */

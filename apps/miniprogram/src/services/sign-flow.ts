@@ -4,9 +4,9 @@ import {
   isSignSettled,
   isTerminateSettled,
   outcomeAfterTimeout,
-  outcomeOf,
   type ReturnHint,
   type SignOutcome,
+  settledOutcome,
 } from './contract-view.ts';
 import { ApiError } from './errors.ts';
 import { type AbortFlag, type Backoff, type PollProgress, poll } from './poll.ts';
@@ -52,7 +52,8 @@ export async function checkSignResult(
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
   if (r.status === 'aborted') return r;
-  if (r.status === 'done') return { status: 'settled', outcome: outcomeOf(r.value), contract: r.value };
+  if (r.status === 'done')
+    return { status: 'settled', outcome: settledOutcome(r.value, hint), contract: r.value };
   if (r.value === undefined) {
     throw r.error instanceof ApiError ? r.error : new ApiError('MP_CONFIRM_TIMEOUT');
   }

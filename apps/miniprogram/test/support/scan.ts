@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { TEST_IDS } from '@qianyue/sandbox';
 import { FIXTURES_DIR, TEST_ONLY_FILES } from './paths.ts';
+import { E2E_SESSION_SECRET } from './stack.ts';
 
 export function listFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -30,6 +32,8 @@ export function forbiddenNeedles(): Array<{ what: string; needle: string }> {
     { what: 'TypeBox runtime (types-only import broken)', needle: 'TypeBox.Kind' },
     { what: 'wechatpay package', needle: '@qianyue/wechatpay' },
     { what: 'fixture APIv3 key', needle: read('apiv3-key.txt').trim() },
+    { what: 'sandbox mini-program AppSecret', needle: TEST_IDS.appSecret },
+    { what: 'e2e BFF session secret', needle: E2E_SESSION_SECRET },
   ];
   // A slice of every fixture private key's base64 body: catches a key pasted without its PEM markers.
   for (const rel of [

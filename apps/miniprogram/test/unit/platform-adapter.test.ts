@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.ts';
-import { h5ReturnUrl, isUserCancel, signPageUrl } from '../../src/platform/platform.ts';
+import { h5ReturnUrl, hintFromSearch, isUserCancel, signPageUrl } from '../../src/platform/platform.ts';
 import { createPendingSignStore } from '../../src/services/pending-sign.ts';
 import { createMemoryStore } from '../../src/services/storage.ts';
 
@@ -31,6 +31,12 @@ describe('platform adapter helpers', () => {
     );
     expect(new URL(url!).searchParams.get('pre_entrustweb_id')).toBe('pe1');
     expect(signPageUrl('http://s', { appId: 'a', path: 'p', extraData: {} }, ret)).toBeUndefined();
+  });
+
+  it('reads the signing page sign_result from the return URL as a hint', () => {
+    expect(hintFromSearch('?sign_result=SUCCESS')).toBe('success');
+    expect(hintFromSearch('?a=1&sign_result=CANCEL')).toBe('fail');
+    expect(hintFromSearch('')).toBe('unknown');
   });
 
   it('recognises the user declining the jump dialog', () => {

@@ -55,6 +55,25 @@ describe('what the return page concludes', () => {
     // A success hint never makes a PENDING answer final; only the BFF can.
     expect(isSignSettled(contract({ state: 'PENDING', confirming: false }), 'success')).toBe(false);
     expect(isSignSettled(contract({ state: 'PENDING', confirming: false }), 'fail')).toBe(true);
+    expect(isSignSettled(contract({ state: 'SIGNED', confirming: false }), 'fail')).toBe(true);
+  });
+
+  it('after a cancel hint, believes the first reconciled PENDING as "not signed" but never hides a SIGNED', async () => {
+    const time = createFakeTime();
+    const pending = scripted([contract({ state: 'PENDING', confirming: true })]);
+    await expect(
+      checkSignResult({ bff: pending, contractId: 'c1', hint: 'fail', ...time }),
+    ).resolves.toMatchObject({
+      status: 'settled',
+      outcome: 'not-signed',
+    });
+    expect(pending.calls).toEqual([{ id: 'c1', reconcile: true }]);
+    const signed = scripted([contract({ state: 'SIGNED', confirming: false })]);
+    await expect(
+      checkSignResult({ bff: signed, contractId: 'c1', hint: 'fail', ...time }),
+    ).resolves.toMatchObject({
+      outcome: 'signed',
+    });
   });
 
   it('asks the BFF with reconcile=true until it is signed', async () => {

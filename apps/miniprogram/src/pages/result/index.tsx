@@ -15,7 +15,11 @@ export default function ResultPage() {
   const services = useServices();
   const router = useRouter();
   const contractId = decodeURIComponent(router.params['contractId'] ?? '');
-  const [hint] = useState(() => parseHint(router.params['hint']));
+  // A hint only (weapp: referrerInfo.extraData via the plans page; H5: the signing page's sign_result).
+  const [hint] = useState(() => {
+    const fromRoute = parseHint(router.params['hint']);
+    return fromRoute !== 'unknown' ? fromRoute : services.platform.returnHint();
+  });
   const { state, refresh } = useSignCheck(services, contractId, hint);
 
   useEffect(() => {

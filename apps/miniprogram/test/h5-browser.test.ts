@@ -1,0 +1,164 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, openPhone, screenshot, textOf } from './support/browser.ts';
+import { type Stack, startStack } from './support/stack.ts';
+
+/**
+ * The H5 build in real Chromium against the real BFF (PGlite) and the real sandbox. Every test uses a fresh
+ * browser context, so localStorage is empty and the sandbox mints a fresh user (openid) at login.
+ * Waits are generous ceilings for a busy CI box, never timing assertions.
+ */
+const WAIT = { timeout: 30_000 };
+
+describe('H5 demo in Chromium: login → plans → sign in the sandbox page → back', () => {
+  let stack: Stack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  /** Visible elements only: Taro H5 keeps earlier pages of the stack in the DOM, hidden. */
+  const el = (page: Page, id: string) => page.locator(`#${id}:visible`).first();
+
+  async function openPlans(page: Page) {
+    await page.goto(stack.appUrl);
+    await el(page, 'plans').waitFor(WAIT);
+  }
+
+  /** Taps sign on the plans page, acts in the sandbox's signing page, and waits for the result page. */
+  async function signIn(page: Page, planKey: string, action: 'confirm' | 'cancel') {
+    await el(page, `sign-${planKey}`).click();
+    await page.waitForURL((u) => u.href.startsWith(`${stack.sandboxUrl}/sign?`), WAIT);
+    await page.locator(`#${action}`).click();
+    await page.waitForURL(
+      (u) => u.href.startsWith(stack.appUrl) && u.hash.includes('/pages/result/index'),
+      WAIT,
+    );
+    await el(page, 'result-state').waitFor(WAIT);
+    const contractId = new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '').get('contractId');
+    expect(contractId).toBeTruthy();
+    return contractId!;
+  }
+
+  it('signs an edu-papay plan end to end and shows "signed" on the result and plans pages', async () => {
+    const { page, context, problems } = await openPhone(browser);
+    try {
+      await openPlans(page);
+      expect(await textOf(page, '#plan-state-edu-monthly')).toBe('未签约');
+      const contractId = await signIn(page, 'edu-monthly', 'confirm');
+      expect(await textOf(page, '#result-state:visible')).toBe('已签约');
+      await screenshot(page, 'edu-papay-signed-result');
+
+      // The sandbox (WeChat) holds the signed contract; the plans page now says so too.
+      const res = await fetch(`${stack.sandboxUrl}/__sandbox/contracts`);
+      expect(res.ok).toBe(true);
+      await el(page, 'back-plans').click();
+      await page.locator('#plan-state-edu-monthly:visible:text("已签约")').waitFor(WAIT);
+      expect(await el(page, 'sign-edu-monthly').count()).toBe(0);
+      await screenshot(page, 'edu-papay-signed-plans');
+      expect(contractId).toMatch(/^[0-9A-Za-z_-]+$/);
+      expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('signs a password-exempt plan end to end', async () => {
+    const { page, context, problems } = await openPhone(browser);
+    try {
+      await openPlans(page);
+      expect(await textOf(page, '#plan-state-vip-autopay')).toBe('未签约');
+      await signIn(page, 'vip-autopay', 'confirm');
+      expect(await textOf(page, '#result-state:visible')).toBe('已签约');
+      await screenshot(page, 'password-exempt-signed-result');
+      await el(page, 'back-plans').click();
+      await page.locator('#plan-state-vip-autopay:visible:text("已签约")').waitFor(WAIT);
+      expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('cancelling in the signing page ends in "not signed", and the plan can be signed again', async () => {
+    const { page, context, problems } = await openPhone(browser);
+    try {
+      await openPlans(page);
+      await signIn(page, 'edu-monthly', 'cancel');
+      expect(await textOf(page, '#result-state:visible')).toBe('未签约');
+      expect(await el(page, 'refresh').count()).toBe(0);
+      await screenshot(page, 'edu-papay-cancelled-result');
+      await el(page, 'back-plans').click();
+      await el(page, 'sign-edu-monthly').waitFor(WAIT);
+      expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('terminates a signed contract behind a confirmation dialog and shows "terminated"', async () => {
+    const { page, context, problems } = await openPhone(browser);
+    try {
+      await openPlans(page);
+      const contractId = await signIn(page, 'edu-monthly', 'confirm');
+      expect(await textOf(page, '#result-state:visible')).toBe('已签约');
+      await el(page, 'to-contracts').click();
+      await el(page, `contract-state-${contractId}`).waitFor(WAIT);
+      expect(await textOf(page, `#contract-state-${contractId}:visible`)).toBe('已签约');
+
+      // First tap, then "再想想" (cancel) in the dialog: nothing changes.
+      await el(page, `terminate-${contractId}`).click();
+      await page.locator('.taro-model__cancel:visible').click();
+      expect(await textOf(page, `#contract-state-${contractId}:visible`)).toBe('已签约');
+
+      await el(page, `terminate-${contractId}`).click();
+      await page.locator('.taro-modal__content:visible').waitFor(WAIT);
+      await screenshot(page, 'terminate-confirm-dialog');
+      await page.locator('.taro-model__confirm:visible').click();
+      await page.locator(`#contract-state-${contractId}:visible:text("已解约")`).waitFor(WAIT);
+      await el(page, `contract-terminated-${contractId}`).waitFor(WAIT);
+      await page.locator('.taro-modal__content').waitFor({ ...WAIT, state: 'hidden' });
+      expect(await el(page, `terminate-${contractId}`).count()).toBe(0);
+      await screenshot(page, 'edu-papay-terminated-contracts');
+      expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('with the BFF down shows a recoverable error, and retry works once it is back', async () => {
+    const { page, context } = await openPhone(browser);
+    try {
+      stack.bffProxy.setUp(false);
+      await page.goto(stack.appUrl);
+      await el(page, 'login-retry').waitFor(WAIT);
+      expect(await textOf(page, '#error-message:visible')).toBe('网络连接失败，请检查网络后重试');
+      await screenshot(page, 'bff-down-login-error');
+
+      stack.bffProxy.setUp(true);
+      await el(page, 'login-retry').click();
+      await el(page, 'plans').waitFor(WAIT);
+
+      // Down again while the user is in: the contracts page shows the error with #retry, then recovers.
+      stack.bffProxy.setUp(false);
+      await el(page, 'to-contracts').click();
+      await el(page, 'retry').waitFor(WAIT);
+      expect(await textOf(page, '#error-message:visible')).toBe('网络连接失败，请检查网络后重试');
+      await screenshot(page, 'bff-down-contracts-error');
+      stack.bffProxy.setUp(true);
+      await el(page, 'retry').click();
+      await el(page, 'contracts').waitFor(WAIT);
+      await el(page, 'contracts-empty').waitFor(WAIT);
+      await screenshot(page, 'bff-back-contracts');
+    } finally {
+      stack.bffProxy.setUp(true);
+      await context.close();
+    }
+  });
+});
