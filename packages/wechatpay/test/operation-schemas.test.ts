@@ -3,6 +3,8 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import {
   checkQsOpenidRule,
+  EduContract,
+  EduContractList,
   EduPresignRequest,
   EduQueryByIdQuery,
   EduQueryByUserQuery,
@@ -10,6 +12,7 @@ import {
   eduQueryByUserOperation,
   eduTerminateOperation,
   hasFourByteChars,
+  QsContract,
   QsContractParams,
   QsPreEntrustSignRequest,
   QsTerminateRequest,
@@ -147,6 +150,25 @@ describe('query, params and terminate schemas', () => {
     expect(valid(QsTerminateRequest, { contract_termination_remark: '解约' })).toBe(true);
     expect(valid(QsTerminateRequest, { contract_termination_remark: 'x'.repeat(257) })).toBe(false);
     expect(valid(QsTerminateRequest, {})).toBe(false);
+  });
+});
+
+describe('schemas share one validator instance', () => {
+  it('every exported schema compiles in the same Ajv (no clashing $id, as in one Fastify app)', () => {
+    const one = new Ajv({ strict: false });
+    const all = [
+      EduPresignRequest,
+      EduQueryByIdQuery,
+      EduQueryByUserQuery,
+      QsContractParams,
+      QsPreEntrustSignRequest,
+      QsTerminateRequest,
+      EduContract,
+      EduContractList,
+      QsContract,
+    ];
+    for (const schema of all) expect(() => one.compile(schema)).not.toThrow();
+    for (const schema of all) expect(() => one.compile(schema)).not.toThrow();
   });
 });
 

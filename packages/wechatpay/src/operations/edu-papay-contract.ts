@@ -15,30 +15,24 @@ export const EduContractInformation = Type.Object({
  * The shared contract object of query-by-id, query-by-user and the ENTRUST.* notifications
  * (contract-apis.md §1.3, §1.6). Answers may gain fields, so extra properties are allowed here.
  */
-export const EduContract = Type.Object(
-  {
-    sp_mchid: str(32),
-    appid: str(32),
-    sub_mchid: Type.Optional(Type.String({ maxLength: 32 })),
-    sub_appid: Type.Optional(Type.String({ maxLength: 32 })),
-    openid: Type.Optional(Type.String({ maxLength: 128 })),
-    sub_openid: Type.Optional(Type.String({ maxLength: 128 })),
-    plan_id: Type.Optional(Type.String({ maxLength: 32 })),
-    contract_information: EduContractInformation,
-  },
-  { $id: 'EduContract' },
-);
+export const EduContract = Type.Object({
+  sp_mchid: str(32),
+  appid: str(32),
+  sub_mchid: Type.Optional(Type.String({ maxLength: 32 })),
+  sub_appid: Type.Optional(Type.String({ maxLength: 32 })),
+  openid: Type.Optional(Type.String({ maxLength: 128 })),
+  sub_openid: Type.Optional(Type.String({ maxLength: 128 })),
+  plan_id: Type.Optional(Type.String({ maxLength: 32 })),
+  contract_information: EduContractInformation,
+});
 export type EduContract = Static<typeof EduContract>;
 
-export const EduContractList = Type.Object(
-  {
-    data: Type.Optional(Type.Array(EduContract)),
-    total_count: Type.Integer({ minimum: 0 }),
-    offset: Type.Integer({ minimum: 0 }),
-    limit: Type.Integer({ minimum: 0 }),
-  },
-  { $id: 'EduContractList' },
-);
+export const EduContractList = Type.Object({
+  data: Type.Optional(Type.Array(EduContract)),
+  total_count: Type.Integer({ minimum: 0 }),
+  offset: Type.Integer({ minimum: 0 }),
+  limit: Type.Integer({ minimum: 0 }),
+});
 export type EduContractList = Static<typeof EduContractList>;
 
 /** Path parameters, for the sandbox's route validation. */
@@ -54,7 +48,7 @@ export const EduQueryByIdQuery = Type.Object(
     sub_mchid: Type.Optional(str(32)),
     sub_appid: Type.Optional(str(32)),
   },
-  { additionalProperties: false, $id: 'EduQueryByIdQuery' },
+  { additionalProperties: false },
 );
 export type EduQueryByIdQuery = Static<typeof EduQueryByIdQuery>;
 
@@ -71,7 +65,7 @@ export const EduQueryByUserQuery = Type.Object(
     // Max page size is UNCONFIRMED; 1..100 keeps the sandbox honest without guessing WeChat's cap.
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   },
-  { additionalProperties: false, $id: 'EduQueryByUserQuery' },
+  { additionalProperties: false },
 );
 export type EduQueryByUserQuery = Static<typeof EduQueryByUserQuery>;
 

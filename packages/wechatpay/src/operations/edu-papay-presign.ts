@@ -18,15 +18,12 @@ export const EduPresignRequest = Type.Object(
     period_start_date: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\\d|2[0-8])$' }),
     trade_scene: Type.Literal('EDUCATION_PERIOD'),
   },
-  { additionalProperties: false, $id: 'EduPresignRequest' },
+  { additionalProperties: false },
 );
 export type EduPresignRequest = Static<typeof EduPresignRequest>;
 
 /** presign_token length is opaque: the doc says 32, its own example is 42 characters. */
-export const EduPresignResponse = Type.Object(
-  { presign_token: Type.String({ minLength: 1 }) },
-  { $id: 'EduPresignResponse' },
-);
+export const EduPresignResponse = Type.Object({ presign_token: Type.String({ minLength: 1 }) });
 export type EduPresignResponse = Static<typeof EduPresignResponse>;
 
 export const eduPresignOperation: Operation<[]> = {

@@ -15,23 +15,20 @@ export const QsContractTerminateInfo = Type.Object({
 });
 
 /** GET …/service-id/{service_id}/out-contract-code/{out_contract_code} answer. Answers may gain fields. */
-export const QsContract = Type.Object(
-  {
-    mchid: str(32),
-    contract_id: str(32),
-    appid: str(32),
-    openid: Type.String({ maxLength: 128 }),
-    sub_appid: Type.Optional(Type.String({ maxLength: 32 })),
-    sub_openid: Type.Optional(Type.String({ maxLength: 128 })),
-    service_id: ServiceId,
-    out_contract_code: OutContractCode,
-    contract_display_account: Type.Optional(Type.String({ maxLength: 32 })),
-    contract_state: Type.String({ minLength: 1 }),
-    contract_signed_time: DateTime,
-    contract_terminate_info: Type.Optional(QsContractTerminateInfo),
-  },
-  { $id: 'QsContract' },
-);
+export const QsContract = Type.Object({
+  mchid: str(32),
+  contract_id: str(32),
+  appid: str(32),
+  openid: Type.String({ maxLength: 128 }),
+  sub_appid: Type.Optional(Type.String({ maxLength: 32 })),
+  sub_openid: Type.Optional(Type.String({ maxLength: 128 })),
+  service_id: ServiceId,
+  out_contract_code: OutContractCode,
+  contract_display_account: Type.Optional(Type.String({ maxLength: 32 })),
+  contract_state: Type.String({ minLength: 1 }),
+  contract_signed_time: DateTime,
+  contract_terminate_info: Type.Optional(QsContractTerminateInfo),
+});
 export type QsContract = Static<typeof QsContract>;
 
 /** Path parameters of query/terminate, for the sandbox's route validation. */
@@ -43,14 +40,15 @@ export type QsContractParams = Static<typeof QsContractParams>;
 
 export const QsTerminateRequest = Type.Object(
   { contract_termination_remark: str(256) },
-  { additionalProperties: false, $id: 'QsTerminateRequest' },
+  { additionalProperties: false },
 );
 export type QsTerminateRequest = Static<typeof QsTerminateRequest>;
 
-export const QsTerminateResponse = Type.Object(
-  { mchid: str(32), service_id: ServiceId, out_contract_code: OutContractCode },
-  { $id: 'QsTerminateResponse' },
-);
+export const QsTerminateResponse = Type.Object({
+  mchid: str(32),
+  service_id: ServiceId,
+  out_contract_code: OutContractCode,
+});
 export type QsTerminateResponse = Static<typeof QsTerminateResponse>;
 
 const base = '/v3/password-exempt-contract/contracts/service-id';

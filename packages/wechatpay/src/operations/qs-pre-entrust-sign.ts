@@ -29,7 +29,6 @@ const qsPreEntrustSignObject = Type.Object(
   },
   {
     additionalProperties: false,
-    $id: 'QsPreEntrustSignRequest',
     // 二选一必填: at least one of openid / sub_openid (both are accepted).
     anyOf: [{ required: ['openid'] }, { required: ['sub_openid'] }],
   },
@@ -50,17 +49,14 @@ export function checkQsOpenidRule(body: object): boolean {
   return typeof b.openid === 'string' || typeof b.sub_openid === 'string';
 }
 
-export const QsPreEntrustSignResponse = Type.Object(
-  {
-    pre_entrustweb_id: str(128),
-    mchid: str(32),
-    service_id: ServiceId,
-    out_contract_code: OutContractCode,
-    sign_mp_appid: Type.String({ minLength: 1 }),
-    sign_mp_path: Type.String({ minLength: 1 }),
-  },
-  { $id: 'QsPreEntrustSignResponse' },
-);
+export const QsPreEntrustSignResponse = Type.Object({
+  pre_entrustweb_id: str(128),
+  mchid: str(32),
+  service_id: ServiceId,
+  out_contract_code: OutContractCode,
+  sign_mp_appid: Type.String({ minLength: 1 }),
+  sign_mp_path: Type.String({ minLength: 1 }),
+});
 export type QsPreEntrustSignResponse = Static<typeof QsPreEntrustSignResponse>;
 
 export const qsPreEntrustSignOperation: Operation<[]> = {
