@@ -5,6 +5,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Clock, systemClock } from '@qianyue/wechatpay';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
@@ -28,6 +30,23 @@ import contractStatusRoutes from './routes/contracts/status.ts';
 import healthRoutes from './routes/health.ts';
 import notifyRoutes from './routes/notify/contract-events.ts';
 import planRoutes from './routes/plans.ts';
+
+// ajv-formats is CommonJS: under NodeNext its default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv,
+) => Ajv;
+
+/**
+ * JSON bodies are validated WITHOUT type coercion (`{"planKey": 5}` is a 400, not "5"); params and query
+ * strings are text on the wire, so they are coerced (`?reconcile=true` → true).
+ */
+function validatorCompiler() {
+  const base = { useDefaults: true, removeAdditional: false, allErrors: false } as const;
+  const body = addFormats(new Ajv({ ...base, coerceTypes: false }));
+  const text = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? body : text).compile(schema);
+}
 
 export interface AppDeps {
   /** Unix-seconds clock for everything time-based (sessions, presign expiry, signature freshness). */
@@ -54,10 +73,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.trustProxy,
     requestIdHeader: false,
-    ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
 
   // 1. cross-cutting: errors, metrics, CORS, rate limits, API docs
   await app.register(errorHandler);

@@ -179,6 +179,14 @@ export const DEFAULT_SANDBOX_KEYS_PATH = path.resolve(
 
 /** Paths logged or redacted: every place a secret could sit in a log object. */
 export const REDACT_PATHS = [
+  'authorization',
+  'token',
+  'sessionKey',
+  'session_key',
+  'secret',
+  'appSecret',
+  'privateKey',
+  'apiV3Key',
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["set-cookie"]',
@@ -291,9 +299,13 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
   const sandbox = mode === 'sandbox';
 
   let keysFile: SandboxKeys = {};
+  // Unset → the sandbox's default file if it exists; set to '' → no file at all.
   const keysPath =
-    raw.WECHATPAY_SANDBOX_KEYS_PATH ||
-    (sandbox && existsSync(DEFAULT_SANDBOX_KEYS_PATH) ? DEFAULT_SANDBOX_KEYS_PATH : '');
+    env.WECHATPAY_SANDBOX_KEYS_PATH !== undefined
+      ? raw.WECHATPAY_SANDBOX_KEYS_PATH
+      : sandbox && existsSync(DEFAULT_SANDBOX_KEYS_PATH)
+        ? DEFAULT_SANDBOX_KEYS_PATH
+        : '';
   if (sandbox && keysPath) {
     const text = readFileVar({ WECHATPAY_SANDBOX_KEYS_PATH: keysPath }, 'WECHATPAY_SANDBOX_KEYS_PATH');
     keysFile = parseJson(text ?? '', 'WECHATPAY_SANDBOX_KEYS_PATH') as SandboxKeys;

@@ -66,6 +66,8 @@ export function testEnv(sandboxUrl: string, extra: Record<string, string> = {}):
   return {
     WECHATPAY_MODE: 'sandbox',
     WECHATPAY_SANDBOX_URL: sandboxUrl,
+    // Never pick up a developer's generated dev keys from <repo>/.data/keys.
+    WECHATPAY_SANDBOX_KEYS_PATH: '',
     WECHATPAY_MCH_ID: '1900000109',
     WECHATPAY_MERCHANT_SERIAL_NO: fixtureText('merchant/serial.txt').trim(),
     WECHATPAY_PRIVATE_KEY_PATH: fixture('merchant/private-key.pem'),

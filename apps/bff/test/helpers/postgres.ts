@@ -42,6 +42,12 @@ export interface TestPostgres {
   adminUrl: string;
   /** Creates a fresh, empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /** The postmaster's pid (from its own postmaster.pid). */
+  pid(): number;
+  /** Stops the server (`pg_ctl stop -m fast` as postgres), keeping its data: an outage. */
+  halt(): void;
+  /** Starts the halted server again on the same port and data directory. */
+  restart(): void;
   stop(): Promise<void>;
 }
 
@@ -62,16 +68,18 @@ export async function startPostgres(): Promise<TestPostgres> {
   const data = path.join(work, 'data');
   run(bins.initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const port = await freePort();
-  run(bins.pgCtl, [
-    '-D',
-    data,
-    '-l',
-    path.join(work, 'log'),
-    '-o',
-    `-p ${port} -c listen_addresses=127.0.0.1 -k ${work} -c fsync=off`,
-    '-w',
-    'start',
-  ]);
+  const start = () =>
+    run(bins.pgCtl, [
+      '-D',
+      data,
+      '-l',
+      path.join(work, 'log'),
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${work} -c fsync=off`,
+      '-w',
+      'start',
+    ]);
+  start();
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     adminUrl,
@@ -85,6 +93,11 @@ export async function startPostgres(): Promise<TestPostgres> {
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
+    pid: () => Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    halt() {
+      run(bins.pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    restart: start,
     async stop() {
       try {
         const pid = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
