@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { ConfigError, DecryptError } from './errors.ts';
 
@@ -10,8 +11,6 @@ import { ConfigError, DecryptError } from './errors.ts';
 const TAG_LENGTH = 16;
 const IV_LENGTH = 12;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-// fatal: a plaintext that is not UTF-8 is corrupt input, not something to "repair" with U+FFFD.
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function keyAndIv(apiV3Key: Buffer, nonce: string): { key: Buffer; iv: Buffer } {
   if (!Buffer.isBuffer(apiV3Key) || apiV3Key.length !== 32)
@@ -38,7 +37,10 @@ export function decryptResource(o: {
     decipher.setAAD(Buffer.from(o.associatedData, 'utf8'));
     const head = decipher.update(data.subarray(0, data.length - TAG_LENGTH));
     const tail = decipher.final(); // throws on a bad tag: nothing decrypted so far escapes
-    return UTF8.decode(Buffer.concat([head, tail]));
+    const plain = tail.length ? Buffer.concat([head, tail]) : head;
+    // A plaintext that is not UTF-8 is corrupt input, not something to "repair" with U+FFFD.
+    if (!isUtf8(plain)) throw new DecryptError('decrypted resource is not UTF-8');
+    return plain.toString('utf8');
   } catch {
     // OpenSSL's message says nothing useful and the cause would hold buffers; keep neither.
     throw new DecryptError();
