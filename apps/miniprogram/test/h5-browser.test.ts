@@ -102,6 +102,42 @@ describe('H5 demo in Chromium: login → plans → sign in the sandbox page → 
     }
   });
 
+  it('says "still confirming" with a refresh when the user comes back without a result, then refreshes to "signed"', async () => {
+    const { page, context, problems } = await openPhone(browser);
+    try {
+      await openPlans(page);
+      await el(page, 'sign-edu-monthly').click();
+      await page.waitForURL((u) => u.href.startsWith(`${stack.sandboxUrl}/sign?`), WAIT);
+      const signUrl = new URL(page.url());
+      const token = signUrl.searchParams.get('presign_token');
+      const returnUrl = signUrl.searchParams.get('return_url');
+      expect(token).toBeTruthy();
+      expect(returnUrl).toMatch(/#\/pages\/result\/index\?contractId=/);
+
+      // Back to the app without finishing (like WeChat's top-left back: no extraData, no sign_result).
+      await page.goto(returnUrl!);
+      await el(page, 'poll-progress').waitFor(WAIT);
+      await page.locator('#result-state:visible:text("确认中")').waitFor(WAIT);
+      await el(page, 'refresh').waitFor(WAIT);
+      await screenshot(page, 'still-confirming-result');
+
+      // The user finishes signing after all (WeChat's side), then taps refresh.
+      const confirm = await fetch(
+        `${stack.sandboxUrl}/__sandbox/sessions/${encodeURIComponent(token!)}/confirm`,
+        {
+          method: 'POST',
+        },
+      );
+      expect(confirm.ok).toBe(true);
+      await el(page, 'refresh').click();
+      await page.locator('#result-state:visible:text("已签约")').waitFor(WAIT);
+      expect(await el(page, 'refresh').count()).toBe(0);
+      expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('terminates a signed contract behind a confirmation dialog and shows "terminated"', async () => {
     const { page, context, problems } = await openPhone(browser);
     try {

@@ -113,4 +113,25 @@ describe('weapp bundle: the plans page built by Taro, run by miniprogram-simulat
       appId: 'wx7a985467cbd06913',
     });
   });
+
+  it('coming back from the signing mini-program (App onShow, referrerInfo) opens the result page for that contract', async () => {
+    const app = (globalThis as { getApp: () => Record<string, (o: unknown) => void> }).getApp();
+    const before = shims.calls.filter((c) => c.api === 'navigateTo').length;
+    // What WeChat does on return: App onShow with scene 1038 and the signing mini-program as referrer …
+    app.onShow!({
+      scene: 1038,
+      path: 'pages/index/index',
+      query: {},
+      referrerInfo: { appId: 'wx7a985467cbd06913', extraData: { return_code: 'SUCCESS' } },
+    });
+    // … then the page's own onShow.
+    page.instance.onShow();
+    const nav = await waitFor(() => {
+      const n = shims.calls.filter((c) => c.api === 'navigateTo');
+      return n.length > before ? n.at(-1) : undefined;
+    }, 'navigateTo the result page');
+    // extraData travels only as a hint; the result page asks the BFF.
+    expect(nav.options.url).toBe('/pages/result/index?contractId=ct_edu_1&hint=success');
+    expect(shims.storage.get('qianyue.pendingSign')).toBeUndefined();
+  });
 });

@@ -33,6 +33,7 @@ export function useSignCheck(
         hint: h,
         sleep,
         now: () => Date.now(),
+        timeoutMs: services.config.pollTimeoutMs,
         signal: ctl.signal,
         onProgress: (p) => {
           if (!ctl.signal.aborted) setState({ phase: 'checking', attempt: p.attempt });

@@ -25,6 +25,9 @@ export const TEST_PLANS = [
   },
 ] as const;
 
+/** The return page's deadline in these tests (runtime config override). */
+export const CONFIRM_TIMEOUT_MS = 3000;
+
 /** Test-only session secret for the BFF; also scanned for in the bundles (it must never be there). */
 export const E2E_SESSION_SECRET = 'TESTONLY-miniprogram-e2e-session-secret-0123456789';
 
@@ -49,7 +52,7 @@ const closeServer = (server: net.Server) => new Promise<void>((resolve) => serve
  * Serves dist-h5 as static files. `/config.js` is generated: it points the one H5 build at this run's BFF and
  * sandbox ports (window.__QIANYUE_CONFIG__), so the build never bakes in test ports.
  */
-export async function startStaticServer(o: { config: () => { bffUrl: string; sandboxUrl: string } }) {
+export async function startStaticServer(o: { config: () => Record<string, unknown> }) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/config.js') {
@@ -134,7 +137,10 @@ export async function startStack(): Promise<Stack> {
   const sandboxUrl = `http://127.0.0.1:${(sandbox.server.address() as net.AddressInfo).port}`;
 
   let bffUrlForBrowser = '';
-  const site = await startStaticServer({ config: () => ({ bffUrl: bffUrlForBrowser, sandboxUrl }) });
+  // A short "still confirming" deadline so the test for it does not wait the app's default 30 s.
+  const site = await startStaticServer({
+    config: () => ({ bffUrl: bffUrlForBrowser, sandboxUrl, pollTimeoutMs: CONFIRM_TIMEOUT_MS }),
+  });
 
   const fx = fixturesDir();
   const fixture = (p: string) => path.join(fx, p);

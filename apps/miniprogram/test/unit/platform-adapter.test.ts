@@ -45,15 +45,21 @@ describe('platform adapter helpers', () => {
     expect(isUserCancel(undefined)).toBe(false);
   });
 
-  it('lets a runtime config override build-time URLs, ignoring junk', () => {
-    const built = { bffUrl: 'http://127.0.0.1:8700', sandboxUrl: 'http://127.0.0.1:8701' };
+  it('lets a runtime config override build-time URLs and the confirm deadline, ignoring junk', () => {
+    const built = {
+      bffUrl: 'http://127.0.0.1:8700',
+      sandboxUrl: 'http://127.0.0.1:8701',
+      pollTimeoutMs: 30_000,
+    };
     expect(resolveConfig(built, undefined)).toEqual(built);
     expect(
-      resolveConfig(built, { bffUrl: 'http://127.0.0.1:9/', sandboxUrl: 'javascript:alert(1)' }),
-    ).toEqual({
-      bffUrl: 'http://127.0.0.1:9',
-      sandboxUrl: 'http://127.0.0.1:8701',
-    });
+      resolveConfig(built, {
+        bffUrl: 'http://127.0.0.1:9/',
+        sandboxUrl: 'javascript:alert(1)',
+        pollTimeoutMs: 5,
+      }),
+    ).toEqual({ bffUrl: 'http://127.0.0.1:9', sandboxUrl: 'http://127.0.0.1:8701', pollTimeoutMs: 30_000 });
+    expect(resolveConfig(built, { pollTimeoutMs: 4000 }).pollTimeoutMs).toBe(4000);
   });
 
   it('remembers the pending signing until taken, and drops an expired one', () => {
