@@ -1,0 +1,31 @@
+import type { KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+
+/** The labels of the PEM blocks in `text` (`PRIVATE KEY`, `PUBLIC KEY`, `CERTIFICATE`, …), in order. */
+export function pemLabels(text: string): string[] {
+  return [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)].map((m) => m[1]!);
+}
+
+export const isPrivateLabel = (l: string) => /PRIVATE KEY$/.test(l);
+export const isPublicLabel = (l: string) => /PUBLIC KEY$/.test(l);
+export const isCertificateLabel = (l: string) => l === 'CERTIFICATE' || l === 'X509 CERTIFICATE';
+
+/** Two keys are the same RSA key pair half when their SPKI encodings are equal. */
+export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
+  const der = (k: KeyObject) =>
+    (k.type === 'private' ? createPublicKey(k) : k).export({ type: 'spki', format: 'der' });
+  return der(a).equals(der(b));
+}
+
+export function splitCertificates(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/** Certificate serials are printed as upper-case hex without separators or leading zeros differences. */
+export function normalizeHexSerial(s: string): string {
+  return s
+    .trim()
+    .replace(/:/g, '')
+    .toUpperCase()
+    .replace(/^0+(?=.)/, '');
+}
