@@ -2,6 +2,10 @@
  * A small interleaving benchmark harness. Variants of one suite run round by round in rotating order,
  * each for a fixed batch of operations, so drift (thermal, GC, other load) hits all of them alike.
  * Every figure is reported as a ratio to the suite's baseline measured in the same rounds.
+ *
+ * Batches are timed in CPU time of this process (process.cpuUsage, user+system), not wall time: on a
+ * shared machine other processes steal wall time from whichever variant happens to be running, while
+ * the CPU time a batch itself consumes barely moves. Wall-clock ops/s is reported alongside.
  */
 
 export interface Variant {
@@ -21,7 +25,10 @@ export interface Suite {
 
 export interface VariantResult {
   name: string;
+  /** Operations per CPU-second of this process. */
   opsPerSec: number;
+  /** Operations per wall-clock second (inflated by any other load on the machine). */
+  wallOpsPerSec: number;
   /** Median over rounds of (variant ops/s ÷ baseline ops/s in the same round). */
   ratio: number;
   /** Spread of the per-round ratio (min–max), to show how much the figure can be trusted. */
@@ -43,10 +50,12 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
-async function timeBatch(v: Variant, n: number): Promise<number> {
-  const start = process.hrtime.bigint();
+async function timeBatch(v: Variant, n: number): Promise<{ cpu: number; wall: number }> {
+  const wall0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   await v.run(n);
-  return Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { cpu: (cpu.user + cpu.system) / 1e6, wall: Number(process.hrtime.bigint() - wall0) / 1e9 };
 }
 
 export async function runSuite(
@@ -57,15 +66,17 @@ export async function runSuite(
   if (!variants.some((v) => v.name === suite.baseline)) throw new Error(`baseline ${suite.baseline} missing`);
   const perRound = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   const total = new Map<string, number>(variants.map((v) => [v.name, 0]));
+  const totalWall = new Map<string, number>(variants.map((v) => [v.name, 0]));
 
   for (let round = 0; round < o.warmupRounds + o.rounds; round++) {
     // Rotate the starting variant each round so no one always runs first (or right after GC).
     for (let i = 0; i < variants.length; i++) {
       const v = variants[(i + round) % variants.length] as Variant;
-      const seconds = await timeBatch(v, batch);
+      const t = await timeBatch(v, batch);
       if (round >= o.warmupRounds) {
-        perRound.get(v.name)?.push(batch / seconds);
-        total.set(v.name, (total.get(v.name) ?? 0) + seconds);
+        perRound.get(v.name)?.push(batch / Math.max(t.cpu, 1e-6));
+        total.set(v.name, (total.get(v.name) ?? 0) + t.cpu);
+        totalWall.set(v.name, (totalWall.get(v.name) ?? 0) + t.wall);
       }
     }
   }
@@ -77,6 +88,7 @@ export async function runSuite(
     return {
       name: v.name,
       opsPerSec: (batch * o.rounds) / (total.get(v.name) as number),
+      wallOpsPerSec: (batch * o.rounds) / (totalWall.get(v.name) as number),
       ratio: median(ratios),
       ratioMin: Math.min(...ratios),
       ratioMax: Math.max(...ratios),
@@ -85,18 +97,20 @@ export async function runSuite(
   return { suite: suite.name, baseline: suite.baseline, rounds: o.rounds, batch, results };
 }
 
+const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+
 export function formatTable(r: SuiteResult): string {
   const lines = [
     `### ${r.suite}`,
     '',
     `Baseline: \`${r.baseline}\` · ${r.rounds} interleaved rounds × ${r.batch} ops per variant`,
     '',
-    '| variant | ops/s | ratio vs baseline (median) | per-round min–max |',
-    '|---|---:|---:|---:|',
+    '| variant | ops per CPU-s | ratio vs baseline (median) | per-round min–max | wall ops/s |',
+    '|---|---:|---:|---:|---:|',
   ];
   for (const x of r.results) {
     lines.push(
-      `| ${x.name} | ${Math.round(x.opsPerSec).toLocaleString('en-US')} | ${x.ratio.toFixed(3)}× | ${x.ratioMin.toFixed(2)}–${x.ratioMax.toFixed(2)} |`,
+      `| ${x.name} | ${fmt(x.opsPerSec)} | ${x.ratio.toFixed(3)}× | ${x.ratioMin.toFixed(2)}–${x.ratioMax.toFixed(2)} | ${fmt(x.wallOpsPerSec)} |`,
     );
   }
   return lines.join('\n');

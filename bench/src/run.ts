@@ -41,6 +41,8 @@ if (!quick && !filter) {
     '',
     'Not a test: figures depend on the machine. Variants run interleaved round by round (rotating order);',
     'each ratio is the median of per-round ratios against the baseline measured in the same round.',
+    'Batches are timed in CPU time of the benchmark process (shared machine: wall time is disturbed by other',
+    'load); wall-clock ops/s are shown too.',
     '',
     `- Command: \`pnpm bench\` (= \`turbo run bench\` → \`tsx src/run.ts\` in \`bench/\`), BENCH_ROUNDS=${rounds}, BENCH_WARMUP=${warmupRounds}`,
     `- Date: ${new Date().toISOString()}`,
