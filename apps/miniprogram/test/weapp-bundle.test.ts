@@ -54,9 +54,11 @@ describe('the built weapp bundle (dist/)', () => {
       },
       h5: (() => {
         const h5 = listFiles(H5_DIR);
+        const h5js = h5.filter((f) => f.endsWith('.js'));
         return {
           bytes: totalBytes(h5),
-          jsBytes: totalBytes(h5.filter((f) => f.endsWith('.js'))),
+          jsBytes: totalBytes(h5js),
+          jsGzipBytes: h5js.reduce((n, f) => n + gzipSync(readFileSync(f)).length, 0),
           buildMs: readBuildInfo(H5_DIR)?.ms,
         };
       })(),

@@ -115,7 +115,7 @@ describe('weapp bundle: the plans page built by Taro, run by miniprogram-simulat
   });
 
   it('coming back from the signing mini-program (App onShow, referrerInfo) opens the result page for that contract', async () => {
-    const app = (globalThis as { getApp: () => Record<string, (o: unknown) => void> }).getApp();
+    const app = (globalThis as unknown as { getApp: () => Record<string, (o: unknown) => void> }).getApp();
     const before = shims.calls.filter((c) => c.api === 'navigateTo').length;
     // What WeChat does on return: App onShow with scene 1038 and the signing mini-program as referrer …
     app.onShow!({
