@@ -49,7 +49,11 @@ function buildH5IfStale() {
 
 const children = [];
 function start(name, entry, env) {
-  const child = spawn(tsx, [entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(tsx, [entry], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding('utf8');
     stream.on('data', (chunk) => {
@@ -78,7 +82,13 @@ async function waitFor(target, name) {
 }
 
 function serveH5() {
-  const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
+  const types = {
+    '.html': 'text/html; charset=utf-8',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.png': 'image/png',
+    '.svg': 'image/svg+xml',
+  };
   const configJs = `window.__QIANYUE_CONFIG__ = ${JSON.stringify({ bffUrl: url(ports.bff), sandboxUrl: url(ports.sandbox) })};\n`;
   const server = createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -109,10 +119,12 @@ function stop(code = 0) {
     for (const child of children) child.kill('SIGKILL');
     process.exit(code || 1);
   }, 8000);
-  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.on('exit', r))))).then(() => {
-    clearTimeout(deadline);
-    process.exit(code);
-  });
+  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.on('exit', r))))).then(
+    () => {
+      clearTimeout(deadline);
+      process.exit(code);
+    },
+  );
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

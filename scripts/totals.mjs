@@ -15,7 +15,8 @@ for (const file of process.argv.slice(2)) {
   failed += r.numFailedTests ?? 0;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   // A suite that failed to load has no tests but is a failure all the same.
-  for (const s of r.testResults ?? []) if (s.status === 'failed' && (s.assertionResults ?? []).length === 0) failed += 1;
+  for (const s of r.testResults ?? [])
+    if (s.status === 'failed' && (s.assertionResults ?? []).length === 0) failed += 1;
 }
 failed += missing;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
