@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import {
   EduContractIdParams,
   EduPresignRequest,
@@ -55,6 +56,8 @@ declare module 'fastify' {
 export interface SandboxDeps {
   clock?: Clock;
   logger?: boolean;
+  /** Where pino writes (tests capture it); implies logging at info level. */
+  logStream?: Writable;
 }
 
 /** The same schema with notify_url widened to http(s), for allowInsecureNotifyUrl (loopback receivers). */
@@ -101,7 +104,19 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
     }),
   };
 
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
+  // jscode2session carries the AppSecret and the login code in its query string: never log them.
+  const serializers = {
+    req: (req: FastifyRequest) => ({
+      method: req.method,
+      url: req.url.replace(/([?&](?:secret|js_code)=)[^&#]*/gi, '$1[redacted]'),
+      remoteAddress: req.ip,
+    }),
+  };
+  const logger =
+    deps.logStream || deps.logger
+      ? { level: 'info', serializers, ...(deps.logStream ? { stream: deps.logStream } : {}) }
+      : false;
+  const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
   app.decorate('sandbox', ctx);
   app.addHook('onClose', async () => ctx.notifier.close());
 
@@ -157,12 +172,14 @@ function apiV3Scope(v3: FastifyInstance, ctx: SandboxContext): void {
     const f = ctx.faults.forRoute(req.method, pattern);
     req.routeFaults = f;
     if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
-    if (ctx.faults.roll(f.rateLimitRate)) {
+    if (ctx.faults.roll(f.timeoutRate, 'timeout'))
+      await new Promise((r) => setTimeout(r, f.timeoutMs ?? 3000));
+    if (ctx.faults.roll(f.rateLimitRate, 'rateLimit')) {
       return reply.code(429).send({ code: 'RATELIMIT_EXCEEDED', message: '请求超过频率限制' });
     }
-    if (ctx.faults.roll(f.systemErrorRate))
+    if (ctx.faults.roll(f.systemErrorRate, 'systemError'))
       return reply.code(500).send({ code: 'SYSTEM_ERROR', message: '系统错误' });
-    req.failAfter = ctx.faults.roll(f.systemErrorAfterRate);
+    req.failAfter = ctx.faults.roll(f.systemErrorAfterRate, 'systemErrorAfter');
   });
 
   v3.addHook('preHandler', async (req) => {

@@ -5,6 +5,10 @@ import type { Prng } from './prng.ts';
 export interface RouteFaults {
   /** Added before the answer. */
   latencyMs?: number;
+  /** The request is held back `timeoutMs` before anything is processed, so the client's own timeout fires. */
+  timeoutRate?: number;
+  /** How long a `timeoutRate` request is held back, in ms (default 3000). */
+  timeoutMs?: number;
   /** 500 SYSTEM_ERROR before anything is processed. */
   systemErrorRate?: number;
   /** Process the request, then answer 500 SYSTEM_ERROR anyway (the "did it happen?" case). */
@@ -42,6 +46,8 @@ export interface FaultConfig extends RouteFaults {
 
 const ROUTE_KEYS: Array<keyof RouteFaults> = [
   'latencyMs',
+  'timeoutRate',
+  'timeoutMs',
   'systemErrorRate',
   'systemErrorAfterRate',
   'rateLimitRate',
@@ -63,7 +69,8 @@ function checkNumbers(o: Record<string, unknown>, keys: string[], where: string)
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
       throw badControlRequest(`fault knob ${where}${k} must be a non-negative number`);
     }
-    if (k !== 'latencyMs' && v > 1) throw badControlRequest(`fault rate ${where}${k} must be within [0, 1]`);
+    if (k !== 'latencyMs' && k !== 'timeoutMs' && v > 1)
+      throw badControlRequest(`fault rate ${where}${k} must be within [0, 1]`);
   }
 }
 
@@ -97,13 +104,16 @@ export interface FaultEngine {
   set(f: FaultConfig): void;
   /** The effective knobs for one route. */
   forRoute(method: string, pattern: string): RouteFaults;
-  /** Draws once from the seeded PRNG: true with probability `rate`. */
-  roll(rate: number | undefined): boolean;
+  /** Draws once from the seeded PRNG: true with probability `rate`; a true draw is counted under `kind`. */
+  roll(rate: number | undefined, kind?: string): boolean;
+  /** How many faults were injected so far, by kind (cumulative; not reset by set()). */
+  stats(): Record<string, number>;
   notify(): NotifyFaults;
 }
 
 export function createFaultEngine(initial: FaultConfig, prng: Prng): FaultEngine {
   let current = initial;
+  const injected: Record<string, number> = {};
   return {
     get: () => current,
     set(f) {
@@ -114,11 +124,13 @@ export function createFaultEngine(initial: FaultConfig, prng: Prng): FaultEngine
       const specific = routes?.[`${method} ${pattern}`] ?? routes?.[pattern];
       return specific ? { ...top, ...specific } : top;
     },
-    roll(rate) {
+    roll(rate, kind) {
       if (!rate) return false;
-      if (rate >= 1) return true;
-      return prng() < rate;
+      const hit = rate >= 1 || prng() < rate;
+      if (hit && kind) injected[kind] = (injected[kind] ?? 0) + 1;
+      return hit;
     },
+    stats: () => ({ ...injected }),
     notify: () => current.notify ?? {},
   };
 }

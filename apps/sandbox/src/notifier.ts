@@ -186,10 +186,11 @@ export function createNotifier(o: {
       const envelopeId = config.stableIds || i === 0 ? p.record.id : newId();
       const body = envelope(p, envelopeId);
       let ok: boolean;
-      if (i === 0 && faults.roll(nf.probeRate)) await deliverOnce(p, attempt, 'probe', envelopeId, body);
-      if (i === 0 && faults.roll(nf.dropFirstRate)) {
+      if (i === 0 && faults.roll(nf.probeRate, 'notify.probe'))
+        await deliverOnce(p, attempt, 'probe', envelopeId, body);
+      if (i === 0 && faults.roll(nf.dropFirstRate, 'notify.dropFirst')) {
         ok = await deliverOnce(p, attempt, 'dropped', envelopeId, body);
-      } else if (i === 0 && faults.roll(nf.concurrentDuplicateRate)) {
+      } else if (i === 0 && faults.roll(nf.concurrentDuplicateRate, 'notify.concurrentDuplicate')) {
         const both = await Promise.all([
           deliverOnce(p, attempt, 'delivery', envelopeId, body),
           deliverOnce(p, attempt, 'concurrent-duplicate', envelopeId, body),
@@ -205,7 +206,8 @@ export function createNotifier(o: {
       }
       if (ok) {
         p.record.status = 'delivered';
-        if (faults.roll(nf.duplicateRate)) await deliverOnce(p, attempt, 'duplicate', envelopeId, body);
+        if (faults.roll(nf.duplicateRate, 'notify.duplicate'))
+          await deliverOnce(p, attempt, 'duplicate', envelopeId, body);
         return;
       }
       if (attempt >= maxAttempts) break;
@@ -231,7 +233,7 @@ export function createNotifier(o: {
       void start(p);
       return;
     }
-    if (faults.roll(faults.notify().reorderRate)) {
+    if (faults.roll(faults.notify().reorderRate, 'notify.reorder')) {
       p.record.status = 'held';
       const entry = {
         timer: setTimeout(() => {

@@ -37,9 +37,9 @@ export function registerAnswerSigning(
     const serialHeader = request.headers['wechatpay-serial'];
     const key = o.platform.forAnswer(typeof serialHeader === 'string' ? serialHeader : undefined);
     const headers = signedHeaders(text, key, o.clock.now(), {
-      badSignature: o.faults.roll(f.badSignatureRate),
-      unknownSerial: o.faults.roll(f.unknownSerialRate),
-      probe: o.faults.roll(f.probeSignatureRate),
+      badSignature: o.faults.roll(f.badSignatureRate, 'badSignature'),
+      unknownSerial: o.faults.roll(f.unknownSerialRate, 'unknownSerial'),
+      probe: o.faults.roll(f.probeSignatureRate, 'probeSignature'),
     });
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     return body;

@@ -104,6 +104,7 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   });
 
   app.get(`${p}/faults`, async () => ctx.faults.get());
+  app.get(`${p}/faults/stats`, async () => ctx.faults.stats());
   app.put(`${p}/faults`, async (req) => {
     ctx.faults.set(parseFaults(req.body));
     return ctx.faults.get();

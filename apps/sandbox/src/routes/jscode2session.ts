@@ -17,8 +17,8 @@ export function jscode2sessionRoutes(app: FastifyInstance, ctx: SandboxContext):
     const q = req.query as Record<string, string | undefined>;
     const f = faults.forRoute('GET', '/sns/jscode2session');
     if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
-    if (faults.roll(f.systemErrorRate)) return err(-1, 'system error');
-    if (faults.roll(f.rateLimitRate))
+    if (faults.roll(f.systemErrorRate, 'login.systemError')) return err(-1, 'system error');
+    if (faults.roll(f.rateLimitRate, 'login.rateLimit'))
       return err(45011, 'api minute-quota reach limit  mustslower  retry next minute');
     if (q.appid !== mp.appId) return err(40013, 'invalid appid');
     if (q.secret !== mp.appSecret) return err(40125, 'invalid appsecret');

@@ -1,0 +1,185 @@
+import { type AppConfig, buildApp, loadConfig } from '@qianyue/bff';
+import { buildSandbox, type SandboxConfigOverrides, testSandboxConfig } from '@qianyue/sandbox';
+import { systemClock } from '@qianyue/wechatpay';
+import type { FastifyInstance } from 'fastify';
+import type { Dispatcher } from 'undici';
+import { LogCapture, testEnv } from '../../apps/bff/test/helpers/harness.ts';
+import { createRecordingDispatcher, type UpstreamCall } from './upstream.ts';
+
+export interface Bff {
+  app: FastifyInstance;
+  url: string;
+  config: AppConfig;
+}
+
+export interface Answer<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+  /** performance.now() when the request was sent / the answer was read. */
+  t0: number;
+  t1: number;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Exact body (string or bytes); `headers` must then say the content type. */
+  raw?: string | Uint8Array;
+  headers?: Record<string, string>;
+  /** Which replica (index into `bffs`). */
+  bff?: number;
+}
+
+export interface World {
+  sandbox: FastifyInstance;
+  sandboxUrl: string;
+  bffs: Bff[];
+  /** pino output of the sandbox AND every BFF replica. */
+  logs: LogCapture;
+  /** Every answer the suite saw from the BFF (status line, headers, body), for the secrets check. */
+  answers: string[];
+  upstream: { calls: UpstreamCall[] };
+  call<T = Record<string, unknown>>(method: string, path: string, o?: CallOptions): Promise<Answer<T>>;
+  control<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A fresh (or given) openid logs in through the sandbox's wx.login stand-in. */
+  login(o?: { openid?: string; bff?: number }): Promise<{ token: string; openid: string }>;
+  close(): Promise<void>;
+}
+
+export interface WorldOptions {
+  replicas?: number;
+  databaseUrl?: string;
+  sandbox?: SandboxConfigOverrides;
+  env?: Record<string, string>;
+  /** Where WeChat sends notifications (default: the first replica); gets the replicas' base URLs. */
+  notifyTarget?: (bffUrls: string[]) => Promise<string>;
+}
+
+/**
+ * The real sandbox and N real BFF replicas (same config, same database) on loopback, with real time, every
+ * log line captured and every APIv3 call recorded. Built from the BFF's own test helpers (testEnv, LogCapture).
+ */
+export async function startWorld(o: WorldOptions = {}): Promise<World> {
+  const logs = new LogCapture();
+  const sandboxConfig = testSandboxConfig(o.sandbox);
+  const sandbox = await buildSandbox(sandboxConfig, { clock: systemClock, logStream: logs });
+  const bffs: Bff[] = [];
+  const env = {
+    WECHATPAY_TIMEOUT_MS: '1000',
+    RATE_LIMIT_MAX: '100000',
+    LOGIN_RATE_LIMIT_MAX: '100000',
+    ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
+    ...o.env,
+  };
+  const upstream: { calls: UpstreamCall[] } = { calls: [] };
+  const dispatchers: Dispatcher[] = [];
+  try {
+    await sandbox.listen({ port: 0, host: '127.0.0.1' });
+    const sandboxUrl = `http://127.0.0.1:${(sandbox.server.address() as { port: number }).port}`;
+    for (let i = 0; i < (o.replicas ?? 1); i++) {
+      const config = await loadConfig(testEnv(sandboxUrl, env));
+      const dispatcher = createRecordingDispatcher(sandboxUrl, {
+        verifier: () => app.wechatpay.verifier,
+        sandbox,
+        calls: upstream.calls,
+      });
+      dispatchers.push(dispatcher);
+      const app: FastifyInstance = await buildApp(config, {
+        clock: systemClock,
+        logStream: logs,
+        dispatcher,
+      });
+      bffs.push({ app, config, url: '' });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      bffs[i]!.url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    }
+    const target = o.notifyTarget ? await o.notifyTarget(bffs.map((b) => b.url)) : bffs[0]!.url;
+    for (const b of bffs) b.config.notifyBaseUrl = target;
+    for (const m of sandboxConfig.merchants) m.eduNotifyUrl = `${target}/v1/notify/edu-papay`;
+
+    const answers: string[] = [];
+    const w: World = {
+      sandbox,
+      sandboxUrl,
+      bffs,
+      logs,
+      answers,
+      upstream,
+      async call(method, path, c = {}) {
+        const headers: Record<string, string> = { ...(c.headers ?? {}) };
+        if (c.token) headers.authorization = `Bearer ${c.token}`;
+        let body: string | Uint8Array | undefined = c.raw;
+        if (c.body !== undefined) {
+          body = JSON.stringify(c.body);
+          headers['content-type'] ??= 'application/json';
+        }
+        const t0 = performance.now();
+        const res = await fetch(`${bffs[c.bff ?? 0]!.url}${path}`, {
+          method,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+        });
+        const text = await res.text();
+        const t1 = performance.now();
+        answers.push(`${res.status} ${JSON.stringify([...res.headers])} ${text}`);
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {}
+        return { status: res.status, body: parsed as never, headers: res.headers, t0, t1 };
+      },
+      async control(method, path, body) {
+        const res = await fetch(`${sandboxUrl}/__sandbox${path}`, {
+          method,
+          ...(body !== undefined
+            ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
+            : {}),
+        });
+        const text = await res.text();
+        if (res.status >= 400) throw new Error(`sandbox control ${method} ${path}: ${res.status} ${text}`);
+        return (text ? JSON.parse(text) : undefined) as never;
+      },
+      async login(l = {}) {
+        const minted = await w.control<{ code: string; openid: string }>(
+          'POST',
+          '/login-code',
+          l.openid ? { openid: l.openid } : {},
+        );
+        const res = await w.call<{ token: string }>('POST', '/v1/auth/login', {
+          body: { code: minted.code },
+          ...(l.bff !== undefined ? { bff: l.bff } : {}),
+        });
+        if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+        return { token: res.body.token, openid: minted.openid };
+      },
+      async close() {
+        for (const b of bffs) await b.app.close();
+        await sandbox.close();
+        for (const d of dispatchers) await d.close();
+      },
+    };
+    return w;
+  } catch (err) {
+    for (const b of bffs) await b.app.close().catch(() => {});
+    await sandbox.close().catch(() => {});
+    for (const d of dispatchers) await d.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Polls (bounded by count) until `check` returns a value; `what` names the condition in the error. */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  o: { tries?: number; everyMs?: number } = {},
+): Promise<T> {
+  for (let i = 0; i < (o.tries ?? 400); i++) {
+    const v = await check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, o.everyMs ?? 50));
+  }
+  throw new Error(`condition not reached: ${what}`);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
