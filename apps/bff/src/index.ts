@@ -1,3 +1,12 @@
 export { type AppDeps, buildApp } from './app.ts';
-export { type AppConfig, loadConfig, type PlanConfig } from './config.ts';
+export {
+  type AppConfig,
+  DEFAULT_SANDBOX_KEYS_PATH,
+  EnvSchema,
+  loadConfig,
+  type PlanConfig,
+} from './config.ts';
+// For `@qianyue/doctor`: open the database the BFF would, and know which migrations it expects.
+export { createDatabase, databaseKind, migrateToLatest } from './db/create-database.ts';
+export { migrationProvider } from './db/migrations/index.ts';
 export * from './errors.ts';
