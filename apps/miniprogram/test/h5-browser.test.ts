@@ -168,6 +168,39 @@ describe('H5 demo in Chromium: login → plans → sign in the sandbox page → 
     }
   });
 
+  it('renews a session the BFF refuses (401) silently: one new login, same user, no error shown', async () => {
+    const { page, context, problems } = await openPhone(browser);
+    try {
+      await openPlans(page);
+      await signIn(page, 'edu-monthly', 'confirm');
+      const logins: string[] = [];
+      const refused: number[] = [];
+      page.on('request', (r) => {
+        if (r.url().endsWith('/v1/auth/login')) logins.push(r.method());
+      });
+      page.on('response', (r) => {
+        if (r.status() === 401) refused.push(r.status());
+      });
+      // Spoil the stored token (Taro H5 storage: {"data": {...}} in localStorage).
+      await page.evaluate(() => {
+        const raw = JSON.parse(localStorage.getItem('qianyue.session') ?? '{}') as {
+          data: { token: string };
+        };
+        raw.data.token = `${raw.data.token}spoiled`;
+        localStorage.setItem('qianyue.session', JSON.stringify(raw));
+      });
+      await el(page, 'back-plans').click();
+      // Same user as before (the H5 adapter keeps the openid), so the plan is still signed.
+      await page.locator('#plan-state-edu-monthly:visible:text("已签约")').waitFor(WAIT);
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      expect(logins.filter((m) => m === 'POST')).toHaveLength(1);
+      expect(await el(page, 'error-message').count()).toBe(0);
+      expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('with the BFF down shows a recoverable error, and retry works once it is back', async () => {
     const { page, context } = await openPhone(browser);
     try {
