@@ -151,15 +151,17 @@ export default function PlansPage() {
         </View>
       ) : null}
 
-      <View className="footer">
-        <Button
-          className="btn btn--plain"
-          id="to-contracts"
-          onClick={() => Taro.navigateTo({ url: '/pages/contracts/index' })}
-        >
-          我的签约
-        </Button>
-      </View>
+      {state.data ? (
+        <View className="footer">
+          <Button
+            className="btn btn--plain"
+            id="to-contracts"
+            onClick={() => Taro.navigateTo({ url: '/pages/contracts/index' })}
+          >
+            我的签约
+          </Button>
+        </View>
+      ) : null}
     </View>
   );
 }
