@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Clock, systemClock } from '@qianyue/wechatpay';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
 import { type AppConfig, loggerOptions } from './config.ts';
@@ -73,6 +73,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.trustProxy,
     requestIdHeader: false,
+    // A malformed URL (bad percent-encoding) never reaches a route or the error handler: answer it here, in
+    // the API's error shape, instead of Fastify's default {error, code: 'FST_ERR_BAD_URL', …}.
+    frameworkErrors: (_err, _req, reply) =>
+      (reply as FastifyReply)
+        .code(400)
+        .header('cache-control', 'no-store')
+        .send({ code: 'BFF_VALIDATION_FAILED', message: 'Malformed URL' }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
 
