@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
 import { type AppConfig, loggerOptions } from './config.ts';
+import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
 import { RateLimitedError } from './errors.ts';
 import databasePlugin from './plugins/database.ts';
@@ -145,6 +146,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   await app.register(presignRoutes);
   await app.register(contractStatusRoutes);
   await app.register(notifyRoutes, { config, clock });
+  await app.register(consoleRoutes, { prefix: '/admin', config, clock });
 
   await app.ready();
   return app;

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyEnv from '@fastify/env';
@@ -85,6 +86,14 @@ export const EnvSchema = Type.Object({
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ default: 20, minimum: 1 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 16_384, minimum: 1024 }),
   DOCS_ENABLED: Type.Boolean({ default: true }),
+
+  // Operations console (apps/bff/src/console) and `pnpm doctor`.
+  ADMIN_TOKEN: Str('operations console credential, at least 24 characters; console disabled when unset'),
+  ADMIN_TOKEN_PATH: Str('file holding the console credential (sandbox mode: generated 0600 when missing)'),
+  WECHATPAY_MERCHANT_CERT: Str(
+    'merchant API certificate PEM (optional; doctor checks key and serial against it)',
+  ),
+  WECHATPAY_MERCHANT_CERT_PATH: Str('file holding apiclient_cert.pem (optional, for doctor)'),
 });
 export type RawEnv = Static<typeof EnvSchema>;
 
@@ -149,6 +158,12 @@ export interface AppConfig {
     loginRateLimitMax: number;
     bodyLimit: number;
     docs: boolean;
+  };
+  /** Operations console credential; undefined = console disabled. */
+  admin?: {
+    token: Buffer;
+    /** Set when this start generated the token file (sandbox mode): logged by path, never by value. */
+    generatedPath?: string;
   };
 }
 
@@ -443,6 +458,8 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
     eventTypes = parseJson(raw.NOTIFY_EVENT_TYPES, 'NOTIFY_EVENT_TYPES') as EventTypeMap;
   }
 
+  const admin = loadAdminToken(env, sandbox);
+
   return {
     mode,
     host: raw.BFF_HOST,
@@ -484,7 +501,33 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
       bodyLimit: raw.BODY_LIMIT_BYTES,
       docs: raw.DOCS_ENABLED,
     },
+    ...(admin ? { admin } : {}),
   };
+}
+
+/**
+ * The console credential from ADMIN_TOKEN or ADMIN_TOKEN_PATH. In sandbox mode a missing token file is created
+ * (random, 0600) so the demo has a console without a setup step; production never invents credentials.
+ */
+function loadAdminToken(env: Record<string, string | undefined>, sandbox: boolean): AppConfig['admin'] {
+  const file = env.ADMIN_TOKEN_PATH;
+  let generatedPath: string | undefined;
+  if (file && sandbox && !existsSync(file)) {
+    try {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      // 'wx': never overwrite — a concurrent start that won the race keeps its token.
+      writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+      generatedPath = path.resolve(file);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST')
+        throw new BffConfigError('ADMIN_TOKEN_PATH', 'file cannot be created');
+    }
+  }
+  const s = secret(env, 'ADMIN_TOKEN');
+  const token = s.value?.trim();
+  if (!token) return undefined;
+  if (token.length < 24) throw new BffConfigError(s.variable, 'must be at least 24 characters');
+  return { token: Buffer.from(token, 'utf8'), ...(generatedPath ? { generatedPath } : {}) };
 }
 
 function sandboxDefaultPlans(keys: SandboxKeys): unknown {

@@ -5,6 +5,7 @@ export interface Database {
   sessions: SessionsTable;
   contracts: ContractsTable;
   notification_inbox: NotificationInboxTable;
+  notification_rejections: NotificationRejectionsTable;
 }
 
 export interface SessionsTable {
@@ -60,6 +61,21 @@ export interface NotificationInboxTable {
   outcome: 'applied' | 'unchanged' | 'unmatched' | 'ignored';
   contract_id: string | null;
   received_at: Date;
+}
+
+/** A post to a notify URL that was refused (signature, key id, freshness, decryption, not ours). */
+export interface NotificationRejectionsTable {
+  id: string;
+  received_at: Date;
+  /** From the route it was posted to: edu-papay | password-exempt. */
+  family: string;
+  /** rejected_signature, rejected_unknown_serial, rejected_stale, rejected_probe, rejected_decrypt, … */
+  reason: string;
+  /** The error code (WECHATPAY_SIGNATURE_INVALID, …). */
+  error_code: string;
+  /** The Wechatpay-Serial the sender claimed (not a secret; unverified). */
+  serial: string | null;
+  request_id: string | null;
 }
 
 export type ContractRow = Selectable<ContractsTable>;

@@ -1,10 +1,15 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-sessions-contracts.ts';
 import * as m0002 from './0002-notification-inbox.ts';
+import * as m0003 from './0003-notification-rejections.ts';
 
 /** Static list (no directory scanning), so migrations work the same under tsx, vitest and a bundle. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '0001-sessions-contracts': m0001, '0002-notification-inbox': m0002 };
+    return {
+      '0001-sessions-contracts': m0001,
+      '0002-notification-inbox': m0002,
+      '0003-notification-rejections': m0003,
+    };
   },
 };

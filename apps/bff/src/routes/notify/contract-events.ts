@@ -4,6 +4,7 @@ import { type ContractEvent, parseNotification } from '@qianyue/wechatpay';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config.ts';
 import { isDatabaseUnavailable } from '../../db/create-database.ts';
+import { createRejectionsRepository } from '../../db/rejections-repository.ts';
 import { DatabaseUnavailableError } from '../../errors.ts';
 
 /**
@@ -31,7 +32,27 @@ export default async function contractEvents(
     return 'error';
   };
 
-  const handler = async (request: FastifyRequest) => {
+  const rejections = createRejectionsRepository(app.db);
+  /** Best effort: the operations console lists refused posts; recording never changes the answer. */
+  const recordRejection = async (request: FastifyRequest, family: string, outcome: string, err: unknown) => {
+    if (!outcome.startsWith('rejected_')) return;
+    const header = (name: string) => {
+      const v = request.headers[name];
+      return typeof v === 'string' ? v.slice(0, 128) : null;
+    };
+    await rejections
+      .record({
+        received_at: new Date(opts.clock.now() * 1000),
+        family,
+        reason: outcome,
+        error_code: String((err as { code?: string }).code ?? 'unknown'),
+        serial: header('wechatpay-serial'),
+        request_id: header('request-id'),
+      })
+      .catch(() => {});
+  };
+
+  const handler = async (request: FastifyRequest, family: string) => {
     const body = typeof request.body === 'string' ? request.body : '';
     let event: ContractEvent;
     try {
@@ -46,6 +67,7 @@ export default async function contractEvents(
       );
     } catch (err) {
       app.metrics.notifications.inc({ outcome: outcomeOfError(err) });
+      await recordRejection(request, family, outcomeOfError(err), err);
       request.log.warn(
         { code: (err as { code?: string }).code, route: request.url },
         'notification rejected',
@@ -61,6 +83,7 @@ export default async function contractEvents(
       );
     } catch (err) {
       app.metrics.notifications.inc({ outcome: outcomeOfError(err) });
+      await recordRejection(request, family, outcomeOfError(err), err);
       if (isDatabaseUnavailable(err)) throw new DatabaseUnavailableError();
       throw err;
     }
@@ -68,11 +91,11 @@ export default async function contractEvents(
 
   const options = { config: { notify: true, rateLimit: false }, schema: { hide: true } } as const;
   app.post(routes.notifyEduPapay.url, options, async (request, reply) => {
-    await handler(request);
+    await handler(request, 'edu-papay');
     return reply.code(204).send();
   });
   app.post(routes.notifyPasswordExempt.url, options, async (request, reply) => {
-    await handler(request);
+    await handler(request, 'password-exempt');
     return reply.code(204).send();
   });
 }
