@@ -61,7 +61,7 @@ const nasty = fc.constantFrom(
   '../',
   '<script>',
   "' or 1=1 --",
-  '${x}',
+  '$' + '{x}',
   '\r\n',
 );
 const unicodeString = fc.oneof(
@@ -96,7 +96,9 @@ const contentType = fc.constantFrom(
 );
 /** Header values fetch can send at all (no control characters). */
 const headerText = (maxLength: number) =>
-  fc.string({ unit: 'binary-ascii', maxLength }).map((s) => s.replace(/[\x00-\x1f\x7f]/g, ''));
+  fc
+    .string({ unit: 'binary-ascii', maxLength })
+    .map((s) => [...s].filter((c) => c >= ' ' && c !== '\x7f').join(''));
 const forgedToken = fc.oneof(
   headerText(120),
   fc
