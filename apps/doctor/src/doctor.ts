@@ -103,7 +103,8 @@ export async function runDoctor(env: Env, o: DoctorOptions = {}): Promise<Doctor
   );
   await guard('notify-url', 'Notification URL', () => checkNotifyUrl(src));
   await guard('database', 'Database reachable and migrated', () => checkDatabase(src, timeoutMs));
-  await guard('bff-config', 'BFF accepts this configuration', () => checkBffConfig(env));
+  await guard('admin-token', 'Operations console credential', () => checkAdminToken(src));
+  await guard('bff-config', 'BFF accepts this configuration', () => checkBffConfig(withoutGeneration(env)));
   await guard('signed-call', 'Signed call to WeChat Pay, answer verified', () =>
     checkSignedCall(src, keys, { ...o, timeoutMs }),
   );
@@ -664,6 +665,38 @@ async function checkDatabase(src: Sources, timeoutMs: number): Promise<CheckResu
   } finally {
     await db.destroy().catch(() => {});
   }
+}
+
+function checkAdminToken(src: Sources): CheckResult {
+  const s = src.secret('ADMIN_TOKEN');
+  const base = { id: 'admin-token', title: 'Operations console credential', variable: s.variable };
+  const fix =
+    'put at least 24 random characters in the file ADMIN_TOKEN_PATH names (e.g. openssl rand -base64 24 > admin-token.txt; chmod 0400 admin-token.txt)';
+  if (s.problem) {
+    if (src.mode === 'sandbox' && s.problem === 'names a file that does not exist')
+      return {
+        ...base,
+        status: 'pass',
+        detail: 'file missing: the BFF generates it at start (sandbox mode)',
+      };
+    return { ...base, status: 'fail', detail: s.problem, fix };
+  }
+  if (!s.value) return { ...base, status: 'skip', detail: 'not set: the operations console is disabled' };
+  const length = s.value.trim().length;
+  if (length < 24)
+    return { ...base, status: 'fail', detail: `is ${length} characters; at least 24 are required`, fix };
+  const loose = looseFile(src, s.file);
+  if (loose)
+    return { ...base, status: 'warn', detail: `console enabled at /admin/; ${loose}`, fix: looseFix(s.file) };
+  return { ...base, status: 'pass', detail: 'console enabled at /admin/' };
+}
+
+/** The doctor only reads: keep the BFF's loader from generating a missing sandbox admin-token file. */
+function withoutGeneration(env: Env): Env {
+  const file = env.ADMIN_TOKEN_PATH;
+  if (!file || existsSync(file)) return env;
+  const { ADMIN_TOKEN_PATH: _omitted, ...rest } = env;
+  return rest;
 }
 
 async function checkBffConfig(env: Env): Promise<CheckResult> {

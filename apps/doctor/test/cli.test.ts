@@ -55,7 +55,7 @@ describe('doctor CLI (child process)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => /^[✔✘!-] /.test(l));
-    expect(lines.length).toBe(14);
+    expect(lines.length).toBe(15);
     expect(lines.filter((l) => l.startsWith('✘'))).toEqual([]);
     expect(r.stdout).toContain('✔ Signed call to WeChat Pay, answer verified');
     for (const s of secretNeedles()) expect(r.stdout).not.toContain(s);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,6 +216,22 @@ describe('doctor against the sandbox', () => {
     expect(call.detail).toContain('does NOT verify with the configured WeChat Pay key');
     expect(call.fix).toContain('WECHATPAY_PUBLIC_KEY_PATH');
     expect(r.failed).toEqual(['signed-call']);
+  });
+
+  it('checks the console credential without creating anything', async () => {
+    const missing = path.join(scratch, 'admin-token-missing.txt');
+    const sandboxMode = await doctor({ ADMIN_TOKEN_PATH: missing });
+    expect(sandboxMode.byId('admin-token').status).toBe('pass');
+    expect(sandboxMode.byId('bff-config').status).toBe('pass');
+    expect(existsSync(missing)).toBe(false); // doctor only reads
+    const short = await doctor({ ADMIN_TOKEN: 'too-short' });
+    expect(short.byId('admin-token')).toMatchObject({
+      status: 'fail',
+      detail: 'is 9 characters; at least 24 are required',
+    });
+    expect(short.text).not.toContain('too-short');
+    const off = await doctor();
+    expect(off.byId('admin-token').status).toBe('skip');
   });
 
   it('reports an endpoint that cannot be reached', async () => {
