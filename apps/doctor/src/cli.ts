@@ -3,7 +3,7 @@ import { runDoctor } from './doctor.ts';
 import { DoctorUsageError } from './errors.ts';
 import { formatJson, formatText, scrub } from './report.ts';
 
-const USAGE = `usage: pnpm doctor [--json]
+const USAGE = `usage: pnpm run doctor [--json]   (from the repository root; plain \`pnpm doctor\` is pnpm's own command)
 
 Checks the BFF configuration in the environment (the same variables the BFF reads): keys, serials, APIv3 key,
 WeChat Pay public key id, notify URL, database, and one signed read-only call to WeChat Pay.
