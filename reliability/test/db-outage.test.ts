@@ -31,8 +31,10 @@ pgDescribe('database outage')('database outage', () => {
       sandbox: { notify: { timeScale: 0.005 } },
     });
   });
+  let halted = false;
   afterAll(async () => {
     await w?.close();
+    if (halted) pg.restart(); // a failed run must still leave nothing behind
     await pg?.stop();
   });
 
@@ -53,6 +55,7 @@ pgDescribe('database outage')('database outage', () => {
 
     const pid = pg.pid();
     pg.halt();
+    halted = true;
     counts.postgresPidStopped = pid > 0;
     const ready = await w.call('GET', '/readyz');
     expect(ready.status).toBe(503);
@@ -77,7 +80,22 @@ pgDescribe('database outage')('database outage', () => {
       );
       return per.every((f) => f.length >= 2) ? per.flat() : undefined;
     });
-    expect(new Set(failed.map((d) => d.status))).toEqual(new Set([503]));
+    // Answered 503 {code:'FAIL'}; on a loaded machine an answer may also come after WeChat's 5 s (here 2 s)
+    // deadline, which WeChat counts as a failure too. Every notification got at least one 503.
+    for (const id of notificationIds) {
+      const mine = failed.filter((d) => d.notificationId === id);
+      expect(
+        mine.some((d) => d.status === 503),
+        JSON.stringify(mine),
+      ).toBe(true);
+      expect(mine.every((d) => d.status === 503 || d.status === undefined)).toBe(true);
+    }
+    counts.deliveryAnswersDuringOutage = Object.fromEntries(
+      [...new Set(failed.map((d) => String(d.status ?? 'no answer in time')))].map((k) => [
+        k,
+        failed.filter((d) => String(d.status ?? 'no answer in time') === k).length,
+      ]),
+    );
     // A notify answer during the outage is WeChat's FAIL shape.
     const probe = await w.call('POST', '/v1/notify/edu-papay', {
       raw: '{}',
@@ -88,6 +106,7 @@ pgDescribe('database outage')('database outage', () => {
     counts.failedDeliveriesDuringOutage = failed.length;
 
     pg.restart();
+    halted = false;
     await until(
       'every notification delivered after the restart',
       async () => {
