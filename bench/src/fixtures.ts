@@ -9,3 +9,5 @@ export const FIXTURES_DIR =
 
 export const fixtureText = (rel: string): string => readFileSync(path.join(FIXTURES_DIR, rel), 'utf8');
 export const fixtureJson = <T>(rel: string): T => JSON.parse(fixtureText(rel)) as T;
+
+export const fixturesPath = (rel: string): string => path.join(FIXTURES_DIR, rel);

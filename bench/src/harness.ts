@@ -21,6 +21,11 @@ export interface Suite {
   variants: Variant[];
   /** Operations per variant per round. */
   batch: number;
+  /**
+   * What a batch is timed by. 'cpu' (default): CPU time of this process — right when all the work runs here.
+   * 'wall': elapsed time — needed when part of the work runs in another process (a PostgreSQL server).
+   */
+  timing?: 'cpu' | 'wall';
 }
 
 export interface VariantResult {
@@ -38,6 +43,7 @@ export interface VariantResult {
 
 export interface SuiteResult {
   suite: string;
+  timing: 'cpu' | 'wall';
   baseline: string;
   rounds: number;
   batch: number;
@@ -63,6 +69,7 @@ export async function runSuite(
   o: { rounds: number; warmupRounds: number },
 ): Promise<SuiteResult> {
   const { variants, batch } = suite;
+  const timing = suite.timing ?? 'cpu';
   if (!variants.some((v) => v.name === suite.baseline)) throw new Error(`baseline ${suite.baseline} missing`);
   const perRound = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   const total = new Map<string, number>(variants.map((v) => [v.name, 0]));
@@ -74,8 +81,9 @@ export async function runSuite(
       const v = variants[(i + round) % variants.length] as Variant;
       const t = await timeBatch(v, batch);
       if (round >= o.warmupRounds) {
-        perRound.get(v.name)?.push(batch / Math.max(t.cpu, 1e-6));
-        total.set(v.name, (total.get(v.name) ?? 0) + t.cpu);
+        const spent = timing === 'cpu' ? t.cpu : t.wall;
+        perRound.get(v.name)?.push(batch / Math.max(spent, 1e-6));
+        total.set(v.name, (total.get(v.name) ?? 0) + spent);
         totalWall.set(v.name, (totalWall.get(v.name) ?? 0) + t.wall);
       }
     }
@@ -94,18 +102,21 @@ export async function runSuite(
       ratioMax: Math.max(...ratios),
     };
   });
-  return { suite: suite.name, baseline: suite.baseline, rounds: o.rounds, batch, results };
+  return { suite: suite.name, timing, baseline: suite.baseline, rounds: o.rounds, batch, results };
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/** Median of a list (exported for the load and memory reports). */
+export { median };
 
 export function formatTable(r: SuiteResult): string {
   const lines = [
     `### ${r.suite}`,
     '',
-    `Baseline: \`${r.baseline}\` · ${r.rounds} interleaved rounds × ${r.batch} ops per variant`,
+    `Baseline: \`${r.baseline}\` · ${r.rounds} interleaved rounds × ${r.batch} ops per variant · timed by ${r.timing === 'cpu' ? 'process CPU time' : 'wall time'}`,
     '',
-    '| variant | ops per CPU-s | ratio vs baseline (median) | per-round min–max | wall ops/s |',
+    `| variant | ${r.timing === 'cpu' ? 'ops per CPU-s' : 'ops/s (wall)'} | ratio vs baseline (median) | per-round min–max | wall ops/s |`,
     '|---|---:|---:|---:|---:|',
   ];
   for (const x of r.results) {

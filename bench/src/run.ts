@@ -3,6 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, runSuite, type Suite, type SuiteResult } from './harness.ts';
+import { ingestionSuites } from './ingestion.bench.ts';
+import { memoryReport } from './memory.bench.ts';
+import { miniprogramReport } from './miniprogram.bench.ts';
+import { outboundSuites } from './outbound.bench.ts';
+import { presignLoadReport } from './presign-load.bench.ts';
 import { primitiveSuites } from './primitives.bench.ts';
 
 /*
@@ -13,8 +18,20 @@ import { primitiveSuites } from './primitives.bench.ts';
  * strict env mode does not pass them through, so set them with `pnpm --filter @qianyue/bench bench`.
  */
 
-const GROUPS: Array<{ group: string; suites: () => Suite[] | Promise<Suite[]> }> = [
-  { group: 'primitives (issue 3)', suites: primitiveSuites },
+/** Suites for the interleaving harness, optionally with a teardown (child servers, databases). */
+type SuiteSet = Suite[] | { suites: Suite[]; teardown: () => Promise<void> };
+/** A group either yields harness suites or writes its own markdown (load tests, memory, bundle sizes). */
+type Group =
+  | { group: string; suites: () => SuiteSet | Promise<SuiteSet>; rounds?: number }
+  | { group: string; report: (o: { quick: boolean }) => Promise<string> };
+
+const GROUPS: Group[] = [
+  { group: 'primitives (issue 3; issue 8 row 1)', suites: primitiveSuites },
+  { group: 'outbound call (issue 8 row 2)', suites: outboundSuites, rounds: 20 },
+  { group: 'BFF presign under load (issue 8 row 3)', report: presignLoadReport },
+  { group: 'notification ingestion (issue 8 row 4)', suites: ingestionSuites, rounds: 12 },
+  { group: 'BFF memory (issue 8 row 5)', report: memoryReport },
+  { group: 'mini-program size and first screen (issue 8 row 6)', report: miniprogramReport },
 ];
 
 const quick = process.env.QUICK === '1';
@@ -23,16 +40,39 @@ const warmupRounds = Number(process.env.BENCH_WARMUP ?? (quick ? 1 : 8));
 const filter = process.argv[2];
 
 const out: string[] = [];
+const started = Date.now();
 for (const g of GROUPS) {
-  for (const suite of await g.suites()) {
-    if (filter && !suite.name.includes(filter) && !g.group.includes(filter)) continue;
-    if (quick) suite.batch = Math.max(10, Math.floor(suite.batch / 10));
-    const result: SuiteResult = await runSuite(suite, { rounds, warmupRounds });
-    const table = formatTable(result);
-    console.log(`${table}\n`);
-    out.push(table);
+  if (filter && !g.group.includes(filter)) continue;
+  const t0 = Date.now();
+  console.log(`## ${g.group}\n`);
+  out.push(`## ${g.group}`);
+  if ('report' in g) {
+    const md = await g.report({ quick });
+    console.log(`${md}\n`);
+    out.push(md);
+  } else {
+    const set = await g.suites();
+    const suites = Array.isArray(set) ? set : set.suites;
+    try {
+      for (const suite of suites) {
+        if (quick) suite.batch = Math.max(10, Math.floor(suite.batch / 10));
+        // Groups whose operations are slow (network, database) run fewer, longer rounds.
+        const r = process.env.BENCH_ROUNDS || quick ? rounds : (g.rounds ?? rounds);
+        const result: SuiteResult = await runSuite(suite, {
+          rounds: r,
+          warmupRounds: Math.min(warmupRounds, r),
+        });
+        const table = formatTable(result);
+        console.log(`${table}\n`);
+        out.push(table);
+      }
+    } finally {
+      if (!Array.isArray(set)) await set.teardown();
+    }
   }
+  console.error(`[bench] ${g.group}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
+const elapsed = (Date.now() - started) / 1000;
 
 if (!quick && !filter) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -45,7 +85,7 @@ if (!quick && !filter) {
     'load); wall-clock ops/s are shown too.',
     '',
     `- Command: \`pnpm bench\` (= \`turbo run bench\` → \`tsx src/run.ts\` in \`bench/\`), BENCH_ROUNDS=${rounds}, BENCH_WARMUP=${warmupRounds}`,
-    `- Date: ${new Date().toISOString()}`,
+    `- Date: ${new Date().toISOString()} · whole run ${elapsed.toFixed(0)} s`,
     `- Machine: ${cpu}, ${os.cpus().length} CPUs, Node ${process.version}, ${os.platform()} ${os.arch()}`,
     // Other work on a shared machine widens the per-round spread; the load shows how much there was.
     `- Load average at the end (1/5/15 min): ${os

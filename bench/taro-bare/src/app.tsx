@@ -1,0 +1,6 @@
+import type { PropsWithChildren } from 'react';
+
+function App({ children }: PropsWithChildren) {
+  return children;
+}
+export default App;
