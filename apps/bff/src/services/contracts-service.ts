@@ -564,16 +564,34 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
       if (row.state !== 'SIGNED') throw new ContractNotTerminableError(row.state);
       const p = planByKey.get(row.plan_key);
       if (!p) throw new PlanNotFoundError();
-      if (p.family === 'edu-papay') {
-        if (!row.wechat_contract_id) throw new ContractNotTerminableError(row.state);
-        const wechatId = row.wechat_contract_id;
-        await callWechat('edu-papay.terminate', () => client.eduPapay.terminate(wechatId));
-      } else {
-        await callWechat('password-exempt.terminate', () =>
-          client.passwordExempt.terminate(p.serviceId, row.out_contract_code, {
-            contract_termination_remark: '用户在小程序内申请解约',
-          }),
-        );
+      const family = p.family;
+      const wechatId = row.wechat_contract_id;
+      if (family === 'edu-papay' && !wechatId) throw new ContractNotTerminableError(row.state);
+      try {
+        if (p.family === 'edu-papay') {
+          await callWechat('edu-papay.terminate', () => client.eduPapay.terminate(wechatId!));
+        } else {
+          await callWechat('password-exempt.terminate', () =>
+            client.passwordExempt.terminate(p.serviceId, row.out_contract_code, {
+              contract_termination_remark: '用户在小程序内申请解约',
+            }),
+          );
+        }
+      } catch (err) {
+        // A retry after a lost answer (timeout, 500 after processing) meets "already terminated": WeChat did
+        // terminate it. Ask WeChat what is true before calling that a rejection.
+        if (!(err instanceof UpstreamRejectedError)) throw err;
+        const terminated = await (p.family === 'edu-papay'
+          ? callWechat('edu-papay.query-by-id', () =>
+              notFoundAsNull(client.eduPapay.queryById(wechatId!, { appid: config.wechat.appId })),
+            ).then((c) => c === null || c.contract_information?.contract_status === 'DELETE')
+          : callWechat('password-exempt.query', () =>
+              notFoundAsNull(
+                client.passwordExempt.queryByOutContractCode(p.serviceId, row.out_contract_code),
+              ),
+            ).then((c) => (c as QsResource | null)?.contract_state === 'TERMINATED')
+        ).catch(() => false);
+        if (!terminated) throw err;
       }
       const t = now();
       await repo.transition(row.id, 'TERMINATED', { eventTime: t, terminatedAt: t });
