@@ -25,7 +25,9 @@ export type PresignClaim =
   /** Another request is calling WeChat for this user and plan right now: wait for it. */
   | { kind: 'busy'; row: ContractRow }
   /** This request owns the WeChat call (a new row, or a stale claim taken over with the SAME code). */
-  | { kind: 'claimed'; row: ContractRow; takenOver: boolean };
+  | { kind: 'claimed'; row: ContractRow; takenOver: boolean }
+  /** Lost a race with a claim that is not visible yet: ask again. */
+  | { kind: 'retry' };
 
 export interface TransitionFields {
   eventTime: Date;
@@ -57,6 +59,24 @@ export interface ContractsRepository {
   /** Moves a contract forward; a move backwards or sideways changes nothing and returns false. */
   transition(id: string, to: ContractState, f: TransitionFields, db?: Db): Promise<boolean>;
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+}
+
+function newContractValues(contract: NewContract) {
+  return {
+    id: contract.id,
+    openid: contract.openid,
+    plan_key: contract.planKey,
+    family: contract.family,
+    state: 'PENDING' as const,
+    out_contract_code: contract.outContractCode,
+    display_account: contract.displayAccount,
+    presign_status: 'CREATING' as const,
+    claimed_at: contract.now,
+    period_start_date: contract.periodStartDate,
+    created_at: contract.now,
+    updated_at: contract.now,
+    state_event_time: contract.now,
+  };
 }
 
 const rankSql = sql<number>`case state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end`;
@@ -102,6 +122,27 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .executeTakeFirst(),
 
     async claimPresign({ contract, reuseUntil, claimStaleBefore }) {
+      // Hot path, one statement: the user has no SIGNED or PENDING contract on this plan, so insert the claim.
+      // The partial unique index contracts_one_pending makes a concurrent twin (any replica) insert nothing,
+      // and that twin then takes the locked path below, which sees this claim as busy.
+      const values = newContractValues(contract);
+      const timestamps = new Set(['claimed_at', 'created_at', 'updated_at', 'state_event_time']);
+      const columns = Object.keys(values);
+      // INSERT … SELECT resolves untyped parameters as text, so the timestamp columns are cast explicitly.
+      const inserted =
+        await sql<ContractRow>`insert into contracts (${sql.join(columns.map((c) => sql.ref(c)))})
+        select ${sql.join(
+          Object.entries(values).map(([k, v]) =>
+            timestamps.has(k) ? sql`${v}::timestamptz` : sql`${v}::text`,
+          ),
+        )}
+        where not exists (
+          select 1 from contracts
+          where openid = ${contract.openid} and plan_key = ${contract.planKey} and state in ('SIGNED', 'PENDING'))
+        on conflict do nothing
+        returning *`.execute(db);
+      const fresh = inserted.rows[0];
+      if (fresh) return { kind: 'claimed', row: fresh, takenOver: false } as const;
       return db.transaction().execute(async (trx) => {
         // Serialises presigns of one user on one plan across requests AND replicas (PostgreSQL); the partial
         // unique index contracts_one_pending is the backstop if anything slipped through.
@@ -133,23 +174,12 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         }
         const row = await trx
           .insertInto('contracts')
-          .values({
-            id: contract.id,
-            openid: contract.openid,
-            plan_key: contract.planKey,
-            family: contract.family,
-            state: 'PENDING',
-            out_contract_code: contract.outContractCode,
-            display_account: contract.displayAccount,
-            presign_status: 'CREATING',
-            claimed_at: contract.now,
-            period_start_date: contract.periodStartDate,
-            created_at: contract.now,
-            updated_at: contract.now,
-            state_event_time: contract.now,
-          })
+          .values(values)
+          .onConflict((oc) => oc.doNothing())
           .returningAll()
-          .executeTakeFirstOrThrow();
+          .executeTakeFirst();
+        // A hot-path insert that is not committed yet holds the pending slot: treat it as busy.
+        if (!row) return { kind: 'retry' } as const;
         return { kind: 'claimed', row, takenOver: false } as const;
       });
     },

@@ -4,12 +4,6 @@ import type { Database, InboxRow, NotificationInboxTable } from './database.ts';
 export interface InboxRepository {
   /** Inserts the verified notification unless the same event (type + business key, or envelope id) is in. */
   insertIfNew(trx: Transaction<Database>, row: NotificationInboxTable): Promise<boolean>;
-  setOutcome(
-    trx: Transaction<Database>,
-    id: string,
-    outcome: NotificationInboxTable['outcome'],
-    contractId: string | null,
-  ): Promise<void>;
   list(): Promise<InboxRow[]>;
 }
 
@@ -17,20 +11,13 @@ export function createInboxRepository(db: Kysely<Database>): InboxRepository {
   return {
     async insertIfNew(trx, row) {
       // ON CONFLICT without a target covers both unique indexes; a concurrent duplicate waits for the first
-      // transaction and then does nothing, so it is applied exactly once.
+      // transaction and then inserts nothing, and its caller rolls its attempt back.
       const r = await trx
         .insertInto('notification_inbox')
         .values(row)
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
-    },
-    async setOutcome(trx, id, outcome, contractId) {
-      await trx
-        .updateTable('notification_inbox')
-        .set({ outcome, contract_id: contractId })
-        .where('id', '=', id)
-        .execute();
     },
     list: () =>
       db.selectFrom('notification_inbox').selectAll().orderBy('received_at').orderBy('id').execute(),

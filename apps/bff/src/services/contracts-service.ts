@@ -41,6 +41,9 @@ export function userIdFor(mchId: string, openid: string): string {
   return out;
 }
 
+/** Thrown inside the notification transaction to roll back a duplicate's attempt. */
+const DUPLICATE = Symbol('duplicate notification');
+
 export interface ContractsService {
   plans(openid: string): Promise<Plan[]>;
   presign(openid: string, planKey: string): Promise<PresignReply>;
@@ -246,6 +249,10 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
       reuseUntil: new Date(t.getTime() + REUSE_MARGIN_SECONDS * 1000),
       claimStaleBefore: new Date(t.getTime() - claimTimeoutMs),
     });
+    if (claim.kind === 'retry') {
+      await sleep(20);
+      return 'retry';
+    }
     if (claim.kind === 'signed') throw new AlreadySignedError();
     if (claim.kind === 'ready') return presignReply(claim.row, true);
     if (claim.kind === 'busy') {
@@ -416,77 +423,85 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
     const t = now();
     const eventTime = parseTime(event.envelope.create_time, t);
     let requeryId: string | undefined;
-    const outcome = await repo.transaction(async (trx) => {
-      const inboxId = `n_${randomBytes(18).toString('base64url')}`;
-      const fresh = await d.inbox.insertIfNew(trx, {
-        id: inboxId,
-        envelope_id: event.envelope.id,
-        event_type: event.envelope.event_type,
-        business_key: key,
-        family: event.family,
-        kind: event.kind,
-        envelope: rawBody,
-        resource: event.plaintext,
-        serial: event.serial,
-        request_id: event.requestId ?? null,
-        outcome: 'ignored',
-        contract_id: null,
-        received_at: t,
-      });
-      if (!fresh) return 'duplicate' as const;
-      if (event.family === 'unknown') return 'ignored' as const;
-      const row = await target(event, trx);
-      let result: InboxRow['outcome'] = 'unmatched';
-      if (row) {
-        let changed = false;
-        if (event.family === 'edu-papay') {
-          const info = (event.resource as EduResource).contract_information;
-          const signedAt = parseTime(info?.create_time, eventTime);
-          changed =
-            event.kind === 'signed'
-              ? await repo.transition(
-                  row.id,
-                  'SIGNED',
-                  { eventTime, wechatContractId: info?.contract_id ?? null, signedAt },
-                  trx,
-                )
-              : await repo.transition(
-                  row.id,
-                  'TERMINATED',
-                  {
-                    eventTime,
-                    wechatContractId: info?.contract_id ?? null,
-                    signedAt,
-                    terminatedAt: eventTime,
-                  },
-                  trx,
-                );
-        } else {
-          const r = event.resource as QsResource;
-          const signedAt = parseTime(r.contract_signed_time, eventTime);
-          if (event.kind === 'signed') {
-            changed = await repo.transition(
-              row.id,
-              'SIGNED',
-              { eventTime, wechatContractId: r.contract_id ?? null, signedAt },
-              trx,
-            );
+    const outcome = await repo
+      .transaction(async (trx) => {
+        // The event is applied first and recorded after, with its final outcome, in the same transaction: a
+        // concurrent duplicate blocks on the contract row (or the inbox's unique index) until this commits,
+        // then finds the event recorded and rolls its own attempt back.
+        const row = event.family === 'unknown' ? undefined : await target(event, trx);
+        let result: InboxRow['outcome'] = event.family === 'unknown' ? 'ignored' : 'unmatched';
+        if (row) {
+          let changed = false;
+          if (event.family === 'edu-papay') {
+            const info = (event.resource as EduResource).contract_information;
+            const signedAt = parseTime(info?.create_time, eventTime);
+            changed =
+              event.kind === 'signed'
+                ? await repo.transition(
+                    row.id,
+                    'SIGNED',
+                    { eventTime, wechatContractId: info?.contract_id ?? null, signedAt },
+                    trx,
+                  )
+                : await repo.transition(
+                    row.id,
+                    'TERMINATED',
+                    {
+                      eventTime,
+                      wechatContractId: info?.contract_id ?? null,
+                      signedAt,
+                      terminatedAt: eventTime,
+                    },
+                    trx,
+                  );
           } else {
-            const at = parseTime(r.contract_terminate_info?.contract_terminated_time, eventTime);
-            changed = await repo.transition(
-              row.id,
-              'TERMINATED',
-              { eventTime: at, wechatContractId: r.contract_id ?? null, signedAt, terminatedAt: at },
-              trx,
-            );
+            const r = event.resource as QsResource;
+            const signedAt = parseTime(r.contract_signed_time, eventTime);
+            if (event.kind === 'signed') {
+              changed = await repo.transition(
+                row.id,
+                'SIGNED',
+                { eventTime, wechatContractId: r.contract_id ?? null, signedAt },
+                trx,
+              );
+            } else {
+              const at = parseTime(r.contract_terminate_info?.contract_terminated_time, eventTime);
+              changed = await repo.transition(
+                row.id,
+                'TERMINATED',
+                { eventTime: at, wechatContractId: r.contract_id ?? null, signedAt, terminatedAt: at },
+                trx,
+              );
+            }
+            requeryId = row.id;
           }
-          requeryId = row.id;
+          result = changed ? 'applied' : 'unchanged';
         }
-        result = changed ? 'applied' : 'unchanged';
-      }
-      await d.inbox.setOutcome(trx, inboxId, result, row?.id ?? null);
-      return result;
-    });
+        const fresh = await d.inbox.insertIfNew(trx, {
+          id: `n_${randomBytes(18).toString('base64url')}`,
+          envelope_id: event.envelope.id,
+          event_type: event.envelope.event_type,
+          business_key: key,
+          family: event.family,
+          kind: event.kind,
+          envelope: rawBody,
+          resource: event.plaintext,
+          serial: event.serial,
+          request_id: event.requestId ?? null,
+          outcome: result,
+          contract_id: row?.id ?? null,
+          received_at: t,
+        });
+        if (!fresh) throw DUPLICATE;
+        return result;
+      })
+      .catch((err: unknown) => {
+        if (err === DUPLICATE) {
+          requeryId = undefined;
+          return 'duplicate' as const;
+        }
+        throw err;
+      });
     if (outcome === 'unmatched') {
       log.warn(
         { eventType: event.envelope.event_type, envelopeId: event.envelope.id },
@@ -505,23 +520,27 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
 
   return {
     async plans(openid) {
-      const out: Plan[] = [];
-      for (const p of config.plans) {
-        const row =
-          (await repo.findLatestForUserPlan(openid, p.planKey, ['SIGNED'])) ??
-          (await repo.findLatestForUserPlan(openid, p.planKey, ['PENDING'])) ??
-          (await repo.findLatestForUserPlan(openid, p.planKey, ['TERMINATED', 'EXPIRED']));
-        const visible = row && row.presign_status === 'READY' ? row : undefined;
-        out.push({
+      // One query for all plans (newest first), instead of up to three per plan.
+      const rows = await repo.listForOwner(openid);
+      const pick = (planKey: string) => {
+        const mine = rows.filter((r) => r.plan_key === planKey);
+        return (
+          mine.find((r) => r.state === 'SIGNED') ??
+          mine.find((r) => r.state === 'PENDING') ??
+          mine.find((r) => r.state === 'TERMINATED' || r.state === 'EXPIRED')
+        );
+      };
+      return config.plans.map((p): Plan => {
+        const visible = pick(p.planKey);
+        return {
           planKey: p.planKey,
           family: p.family,
           name: p.name,
           description: p.description,
           state: visible?.state ?? 'NONE',
           ...(visible ? { contractId: visible.id } : {}),
-        });
-      }
-      return out;
+        };
+      });
     },
 
     async presign(openid, planKey) {
