@@ -150,6 +150,7 @@ try {
     SESSION_SECRET_PATH: sessionSecretPath,
     CORS_ORIGINS: url(ports.h5),
     ADMIN_TOKEN_PATH: path.join(data, 'admin-token.txt'),
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
   });
   await waitFor(`${url(ports.bff)}/healthz`, 'the BFF');
   h5Server = await serveH5();
@@ -159,6 +160,7 @@ try {
     mini-program (H5)      ${url(ports.h5)}/
     BFF API                ${url(ports.bff)}/v1/plans   (docs: ${url(ports.bff)}/docs)
     sandbox WeChat Pay     ${url(ports.sandbox)}/   (signed contracts: ${url(ports.sandbox)}/__sandbox/contracts)
+    operations console     ${url(ports.bff)}/admin/   (token: cat .data/admin-token.txt)
 
   Open the mini-program, tap a plan's sign button, confirm in the simulated WeChat signing page,
   and you come back to the result. Ctrl-C stops everything; the next run reuses .data/.

@@ -143,3 +143,20 @@ describe('control API transport details', () => {
     }
   });
 });
+
+describe('the sandbox home page GET /', () => {
+  it('lists the contracts it holds and the deliveries it made, read from the control API', async () => {
+    const sb = await startSandbox();
+    try {
+      const res = await fetch(`${sb.url}/`);
+      const html = await res.text();
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(html).toContain('id="contracts"');
+      expect(html).toContain('id="deliveries"');
+      expect(html).toContain("fetch('/__sandbox/contracts')");
+    } finally {
+      await sb.close();
+    }
+  });
+});

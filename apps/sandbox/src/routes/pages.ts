@@ -40,6 +40,31 @@ function sendHtml(reply: FastifyReply, status: number, html: string) {
  * GET /login — plays wx.login for the H5 demo: mints a code and returns to `return_url` with `code=`.
  */
 export function pageRoutes(app: FastifyInstance, ctx: SandboxContext): void {
+  // GET / — what a person opening the sandbox wants to see: the contracts it holds and the notifications
+  // it sent, read live from the JSON control API.
+  app.get('/', async (_req, reply) =>
+    sendHtml(
+      reply,
+      200,
+      page(
+        'Qianyue sandbox',
+        `<h1>Qianyue sandbox WeChat Pay</h1>
+<p>APIv3 at <code>/v3/…</code>, login at <code>/sns/jscode2session</code>, control API at
+<a href="/__sandbox/contracts"><code>/__sandbox/…</code></a>.</p>
+<h2>Contracts</h2><table id="contracts"><tr><td>loading…</td></tr></table>
+<h2>Notification deliveries</h2><table id="deliveries"><tr><td>loading…</td></tr></table>`,
+        `const cell=(v)=>{const td=document.createElement('td');td.textContent=v==null?'':String(v);return td};
+function fill(id,rows,cols){const t=document.getElementById(id);t.textContent='';
+const h=document.createElement('tr');cols.forEach(c=>{const th=document.createElement('th');th.textContent=c;h.appendChild(th)});t.appendChild(h);
+if(!rows.length){const tr=document.createElement('tr');tr.appendChild(cell('none yet'));t.appendChild(tr);return}
+rows.slice(-50).reverse().forEach(r=>{const tr=document.createElement('tr');cols.forEach(c=>tr.appendChild(cell(r[c])));t.appendChild(tr)})}
+const list=(j)=>Array.isArray(j)?j:(j.contracts||j.deliveries||j.data||[]);
+fetch('/__sandbox/contracts').then(r=>r.json()).then(j=>fill('contracts',list(j),['contractId','kind','status','state','openid','planId','serviceId','outContractCode']));
+fetch('/__sandbox/deliveries').then(r=>r.json()).then(j=>fill('deliveries',list(j),['startedAt','eventType','contractId','attempt','kind','status','ok']));`,
+      ),
+    ),
+  );
+
   app.get('/sign', async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     const token = q.presign_token ?? q.pre_entrustweb_id;
