@@ -35,6 +35,11 @@ export function tokenSessionId(authorization: string | undefined): string | unde
 export default fp(
   async (app, opts: { secret: Buffer; ttlSeconds: number; clock: Clock }) => {
     const mac = (payload: string) => createHmac('sha256', opts.secret).update(payload).digest('base64url');
+    // Sessions never change once issued, so a verified one is remembered briefly per process: an
+    // authenticated request then costs no database round trip. Bounded, and never past the session's expiry.
+    const CACHE_SECONDS = 60;
+    const CACHE_MAX = 10_000;
+    const known = new Map<string, { openid: string; until: number }>();
 
     app.decorateRequest('openid', '');
     app.decorate('sessions', {
@@ -65,8 +70,15 @@ export default fp(
         }
         const now = opts.clock.now();
         if (Number(exp) <= now) throw new SessionExpiredError();
+        const hit = known.get(id);
+        if (hit && hit.until > now) {
+          request.openid = hit.openid;
+          return;
+        }
         const row = await app.sessionsRepository.findValid(id, new Date(now * 1000));
         if (!row) throw new SessionExpiredError();
+        if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
+        known.set(id, { openid: row.openid, until: Math.min(Number(exp), now + CACHE_SECONDS) });
         request.openid = row.openid;
       },
     });
