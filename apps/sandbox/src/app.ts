@@ -31,6 +31,7 @@ import {
   verifyMerchantRequest,
 } from './plugins/verify-merchant-request.ts';
 import { createPrng } from './prng.ts';
+import { createNonceCache } from './replay.ts';
 import { certificatesRoutes } from './routes/certificates.ts';
 import { controlRoutes } from './routes/control.ts';
 import { eduPapayRoutes } from './routes/edu-papay.ts';
@@ -83,13 +84,18 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
     platform,
     merchants,
     faults,
-    state: createSandboxState(config.miniProgram.highRiskOpenids),
+    state: createSandboxState({
+      highRiskOpenids: config.miniProgram.highRiskOpenids,
+      sessionRetentionSeconds: config.sessionRetentionSeconds,
+    }),
+    nonces: config.rejectReplayedNonces ? createNonceCache(config.clockSkewSeconds) : undefined,
     notifier: createNotifier({
       config: config.notify,
       clock,
       platform,
       faults,
       logLimit: config.deliveryLogLimit,
+      notificationLimit: config.notificationLogLimit,
     }),
     validators: createValidators({
       EduPresignRequest,
@@ -179,12 +185,31 @@ function apiV3Scope(v3: FastifyInstance, ctx: SandboxContext): void {
     }
     if (ctx.faults.roll(f.systemErrorRate, 'systemError'))
       return reply.code(500).send({ code: 'SYSTEM_ERROR', message: '系统错误' });
+    if (ctx.faults.roll(f.serviceUnavailableRate, 'serviceUnavailable'))
+      return reply.code(503).send({ code: 'SERVICE_UNAVAILABLE', message: '服务不可用，请稍后重试' });
     req.failAfter = ctx.faults.roll(f.systemErrorAfterRate, 'systemErrorAfter');
   });
 
   v3.addHook('preHandler', async (req) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    req.merchant = verifyMerchantRequest(req, raw, ctx.merchants, ctx.clock, ctx.config.clockSkewSeconds);
+    req.merchant = verifyMerchantRequest(
+      req,
+      raw,
+      ctx.merchants,
+      ctx.clock,
+      ctx.config.clockSkewSeconds,
+      ctx.nonces,
+    );
+    // Wechatpay-Serial names the WeChat Pay key that encrypted the body's sensitive fields (spec §1.5, §7.9):
+    // one the sandbox does not hold cannot be decrypted. The real error code is UNCONFIRMED.
+    const serial = req.headers['wechatpay-serial'];
+    if (ctx.config.checkWechatpaySerial && typeof serial === 'string' && !ctx.platform.holds(serial)) {
+      throw paramError('Wechatpay-Serial 对应的微信支付公钥或平台证书不存在', {
+        field: 'Wechatpay-Serial',
+        location: 'header',
+        issue: 'serial names no WeChat Pay key of this merchant (UNCONFIRMED code)',
+      });
+    }
     if (raw.length === 0) return;
     const text = raw.toString('utf8');
     if (FOUR_BYTE.test(text)) {

@@ -35,9 +35,14 @@ export interface PlatformConfig {
   mode: PlatformMode;
   publicKeyId?: string;
   publicKeyPrivatePem?: string;
+  /** One platform certificate (kept for older configs; listed first when `certificates` is given too). */
   certSerial?: string;
   certPrivatePem?: string;
   certPem?: string;
+  /** Platform certificates held at once (rotation: two overlapping ones). Serial defaults to the cert's. */
+  certificates?: Array<{ serial?: string; certPem: string; privatePem: string }>;
+  /** Which certificate signs answers and notifications at start (default: the first configured). */
+  activeCertSerial?: string;
 }
 
 export interface NotifyConfig {
@@ -104,6 +109,16 @@ export interface SandboxConfig {
   controlEnabled: boolean;
   /** Keep at most this many entries in the delivery log (oldest dropped). */
   deliveryLogLimit: number;
+  /** Keep at most this many finished (delivered / gave-up) notification records (oldest dropped). */
+  notificationLogLimit: number;
+  /** An expired signing session stays readable (status EXPIRED) this long, then it is dropped. */
+  sessionRetentionSeconds: number;
+  /** 401 SIGN_ERROR for a request whose nonce_str this mchid already used within the timestamp window
+   *  (real behaviour UNCONFIRMED; off by default). */
+  rejectReplayedNonces: boolean;
+  /** 400 PARAM_ERROR for a request whose Wechatpay-Serial names no key the sandbox holds (the real code for
+   *  a bad serial with encrypted fields is UNCONFIRMED). */
+  checkWechatpaySerial: boolean;
 }
 
 export const WECHAT_RETRY_INTERVALS_SECONDS = [
@@ -209,6 +224,10 @@ export function testSandboxConfig(overrides: SandboxConfigOverrides = {}): Sandb
     faults: {},
     controlEnabled: true,
     deliveryLogLimit: 10000,
+    notificationLogLimit: 10000,
+    sessionRetentionSeconds: 86400,
+    rejectReplayedNonces: false,
+    checkWechatpaySerial: true,
   };
   return mergeConfig(base, overrides);
 }
@@ -217,7 +236,8 @@ function mergeConfig(base: SandboxConfig, o: SandboxConfigOverrides): SandboxCon
   return {
     ...base,
     ...pick(o, ['presignTtlSeconds', 'clockSkewSeconds', 'signErrorAnswers', 'publicUrl', 'seed']),
-    ...pick(o, ['controlEnabled', 'deliveryLogLimit']),
+    ...pick(o, ['controlEnabled', 'deliveryLogLimit', 'notificationLogLimit', 'sessionRetentionSeconds']),
+    ...pick(o, ['rejectReplayedNonces', 'checkWechatpaySerial']),
     platform: { ...base.platform, ...(o.platform as Partial<PlatformConfig>) },
     miniProgram: { ...base.miniProgram, ...(o.miniProgram as Partial<MiniProgramConfig>) },
     notify: {
@@ -317,6 +337,27 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
   const certPem = file('SANDBOX_PLATFORM_CERT_PATH', false);
   if (certPem) platform.certPem = certPem;
   if (env.SANDBOX_PLATFORM_CERT_SERIAL) platform.certSerial = env.SANDBOX_PLATFORM_CERT_SERIAL;
+  // More certificates (rotation): two comma lists of files, pairwise.
+  const certPaths = list('SANDBOX_PLATFORM_CERT_PATHS');
+  const certKeyPaths = list('SANDBOX_PLATFORM_CERT_PRIVATE_KEY_PATHS');
+  if (certPaths.length !== certKeyPaths.length) {
+    throw new ConfigError(
+      'SANDBOX_PLATFORM_CERT_PATHS and SANDBOX_PLATFORM_CERT_PRIVATE_KEY_PATHS must list as many files',
+    );
+  }
+  if (certPaths.length > 0) {
+    platform.certificates = certPaths.map((certFile, i) => {
+      const keyFile = certKeyPaths[i]!;
+      if (!existsSync(certFile) || !existsSync(keyFile)) {
+        throw new ConfigError(
+          'SANDBOX_PLATFORM_CERT_PATHS / _PRIVATE_KEY_PATHS name a file that does not exist',
+        );
+      }
+      return { certPem: readText(certFile), privatePem: readText(keyFile) };
+    });
+  }
+  if (env.SANDBOX_PLATFORM_ACTIVE_CERT_SERIAL)
+    platform.activeCertSerial = env.SANDBOX_PLATFORM_ACTIVE_CERT_SERIAL;
 
   let faults: FaultConfig = {};
   if (env.SANDBOX_FAULTS) {
@@ -372,6 +413,10 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
     faults,
     controlEnabled: boolEnv(env, 'SANDBOX_CONTROL', true),
     deliveryLogLimit: intEnv(env, 'SANDBOX_DELIVERY_LOG_LIMIT', 10000),
+    notificationLogLimit: intEnv(env, 'SANDBOX_NOTIFICATION_LOG_LIMIT', 10000),
+    sessionRetentionSeconds: intEnv(env, 'SANDBOX_SESSION_RETENTION_SECONDS', 86400),
+    rejectReplayedNonces: boolEnv(env, 'SANDBOX_REJECT_REPLAYED_NONCES', false),
+    checkWechatpaySerial: boolEnv(env, 'SANDBOX_CHECK_WECHATPAY_SERIAL', true),
   };
 }
 

@@ -4,6 +4,7 @@ import type { FaultEngine } from './faults.ts';
 import type { Notifier } from './notifier.ts';
 import type { PlatformKeys } from './platform-keys.ts';
 import type { MerchantEntry } from './plugins/verify-merchant-request.ts';
+import type { NonceCache } from './replay.ts';
 import type { SandboxState } from './state.ts';
 import type { Validators } from './validation.ts';
 
@@ -17,6 +18,8 @@ export interface SandboxContext {
   platform: PlatformKeys;
   merchants: Map<string, MerchantEntry>;
   validators: Validators;
+  /** Present when rejectReplayedNonces is on. */
+  nonces: NonceCache | undefined;
 }
 
 export function merchantOf(ctx: SandboxContext, mchId: string): MerchantConfig {

@@ -73,3 +73,5 @@ export const contractNotFound = () =>
 export const contractTerminated = () =>
   new ControlError('SANDBOX_CONTRACT_TERMINATED', 'the contract is already terminated', 409);
 export const badControlRequest = (message: string) => new ControlError('SANDBOX_BAD_REQUEST', message, 400);
+export const controlConflict = (message: string) => new ControlError('SANDBOX_CONFLICT', message, 409);
+export const controlNotFound = (message: string) => new ControlError('SANDBOX_NOT_FOUND', message, 404);

@@ -7,7 +7,10 @@ export interface RouteFaults {
   latencyMs?: number;
   /** The request is held back `timeoutMs` before anything is processed, so the client's own timeout fires. */
   timeoutRate?: number;
-  /** How long a `timeoutRate` request is held back, in ms (default 3000). */
+  /** The request IS processed, then the answer is held back `timeoutMs` (the client times out not knowing
+   *  whether it happened). */
+  timeoutAfterRate?: number;
+  /** How long a `timeoutRate` / `timeoutAfterRate` request is held back, in ms (default 3000). */
   timeoutMs?: number;
   /** 500 SYSTEM_ERROR before anything is processed. */
   systemErrorRate?: number;
@@ -15,6 +18,11 @@ export interface RouteFaults {
   systemErrorAfterRate?: number;
   /** 429 RATELIMIT_EXCEEDED before anything is processed (on /sns/jscode2session: errcode 45011). */
   rateLimitRate?: number;
+  /** 503 SERVICE_UNAVAILABLE (overload protection) before anything is processed. */
+  serviceUnavailableRate?: number;
+  /** An error answer (status >= 400) goes out with no Wechatpay-* headers at all (Request-ID only), as the
+   *  SDKs observe on some real error answers; the rest stay signed unless signErrorAnswers is off. */
+  unsignedErrorRate?: number;
   /** Answer signed over different bytes. */
   badSignatureRate?: number;
   /** Answer carries a Wechatpay-Serial no client knows. */
@@ -47,10 +55,13 @@ export interface FaultConfig extends RouteFaults {
 const ROUTE_KEYS: Array<keyof RouteFaults> = [
   'latencyMs',
   'timeoutRate',
+  'timeoutAfterRate',
   'timeoutMs',
   'systemErrorRate',
   'systemErrorAfterRate',
   'rateLimitRate',
+  'serviceUnavailableRate',
+  'unsignedErrorRate',
   'badSignatureRate',
   'unknownSerialRate',
   'probeSignatureRate',

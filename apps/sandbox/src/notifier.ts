@@ -87,6 +87,8 @@ export function createNotifier(o: {
   platform: PlatformKeys;
   faults: FaultEngine;
   logLimit: number;
+  /** Finished (delivered / gave-up) notification records kept; the oldest go first. Pending ones stay. */
+  notificationLimit?: number;
 }): Notifier {
   const { config, clock, platform, faults } = o;
   const log: DeliveryRecord[] = [];
@@ -169,6 +171,15 @@ export function createNotifier(o: {
     }
     entry.durationMs = Math.round(performance.now() - started);
     return entry.ok;
+  }
+
+  function pruneNotifications(): void {
+    const limit = o.notificationLimit ?? 10_000;
+    if (notifications.size <= limit) return;
+    for (const [id, r] of notifications) {
+      if (notifications.size <= limit) return;
+      if (r.status === 'delivered' || r.status === 'gave-up') notifications.delete(id);
+    }
   }
 
   function push(entry: DeliveryRecord): void {
@@ -285,6 +296,7 @@ export function createNotifier(o: {
         },
       };
       notifications.set(id, p.record);
+      pruneNotifications();
       if (!closed) dispatch(p);
       return p.record;
     },

@@ -65,57 +65,158 @@ export interface PlatformCertificate {
   notAfter: Date;
 }
 
+interface HeldCertificate extends PlatformCertificate {
+  key: KeyObject;
+}
+
+export interface PlatformCertificateInput {
+  /** Defaults to the certificate's own serial number (upper-case hex). */
+  serial?: string;
+  certPem: string;
+  privatePem: string;
+}
+
 export interface PlatformKeys {
   mode: PlatformMode;
   /** The key that signs an answer; in migrating mode the request's Wechatpay-Serial picks it. */
   forAnswer(requestSerial: string | undefined): SigningKey;
   forNotification(): SigningKey;
-  /** Present in certificate and migrating mode. */
-  certificate: PlatformCertificate | undefined;
+  /** The active (signing) certificate; present in certificate and migrating mode. */
+  readonly certificate: PlatformCertificate | undefined;
+  /** Certificates not expired at `nowSeconds` (what /v3/certificates lists); empty in public-key mode. */
+  certificates(nowSeconds: number): PlatformCertificate[];
+  /** Every certificate held (expired ones included), for the control API. */
+  allCertificates(): PlatformCertificate[];
+  /** Key ids the sandbox holds a private key for (PUB_KEY_ID_… and every certificate serial). */
+  holds(serial: string): boolean;
+  /** The private key of a held key id (sensitive-field decryption). */
+  privateKey(serial: string): KeyObject | undefined;
+  publicKeyId: string | undefined;
+  /** Rotation: make another held certificate the one that signs (certificate / migrating mode). */
+  activate(serial: string): PlatformCertificate;
+  /** Adds a certificate (issued, listed, not signing until activated). */
+  addCertificate(c: PlatformCertificateInput): PlatformCertificate;
+  /** Withdraws a certificate that is not the active one. */
+  removeCertificate(serial: string): void;
+}
+
+/** Loads one platform certificate and checks its private key matches. */
+export function loadPlatformCertificate(c: PlatformCertificateInput): HeldCertificate {
+  let x: X509Certificate;
+  let key: KeyObject;
+  try {
+    x = new X509Certificate(c.certPem);
+    key = createPrivateKey(c.privatePem);
+  } catch {
+    throw new ConfigError('platform certificate or its private key could not be loaded');
+  }
+  if (!x.publicKey.equals(createPublicKey(key))) {
+    throw new ConfigError('platform certificate does not match the platform certificate private key');
+  }
+  return {
+    serial: (c.serial ?? x.serialNumber).toUpperCase(),
+    pem: c.certPem,
+    notBefore: new Date(x.validFrom),
+    notAfter: new Date(x.validTo),
+    key,
+  };
+}
+
+const publicView = (c: HeldCertificate): PlatformCertificate => ({
+  serial: c.serial,
+  pem: c.pem,
+  notBefore: c.notBefore,
+  notAfter: c.notAfter,
+});
+
+/** The configured certificates: `certificates[]`, after the single-certificate fields (kept for old configs). */
+export function platformCertificateInputs(p: PlatformConfig): PlatformCertificateInput[] {
+  const out: PlatformCertificateInput[] = [];
+  if (p.certPem && p.certPrivatePem) {
+    out.push({
+      certPem: p.certPem,
+      privatePem: p.certPrivatePem,
+      ...(p.certSerial ? { serial: p.certSerial } : {}),
+    });
+  }
+  for (const c of p.certificates ?? []) out.push(c);
+  return out;
 }
 
 export function createPlatformKeys(p: PlatformConfig): PlatformKeys {
   let publicKey: SigningKey | undefined;
-  let cert: SigningKey | undefined;
-  let certificate: PlatformCertificate | undefined;
   try {
     if (p.publicKeyId && p.publicKeyPrivatePem) {
       publicKey = { serial: p.publicKeyId, key: createPrivateKey(p.publicKeyPrivatePem) };
     }
-    if (p.certPrivatePem && p.certPem) {
-      const x = new X509Certificate(p.certPem);
-      const serial = (p.certSerial ?? x.serialNumber).toUpperCase();
-      cert = { serial, key: createPrivateKey(p.certPrivatePem) };
-      if (!x.publicKey.equals(createPublicKey(cert.key))) {
-        throw new ConfigError('platform certificate does not match the platform certificate private key');
-      }
-      certificate = {
-        serial,
-        pem: p.certPem,
-        notBefore: new Date(x.validFrom),
-        notAfter: new Date(x.validTo),
-      };
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
+  } catch {
     throw new ConfigError('platform key material could not be loaded');
+  }
+  // Insertion order = configuration order; serials are unique.
+  const certs = new Map<string, HeldCertificate>();
+  for (const input of platformCertificateInputs(p)) {
+    const c = loadPlatformCertificate(input);
+    if (certs.has(c.serial)) throw new ConfigError('two platform certificates share a serial');
+    certs.set(c.serial, c);
   }
   if (p.mode === 'publicKey' && !publicKey) {
     throw new ConfigError('publicKey mode needs platform.publicKeyId and platform.publicKeyPrivatePem');
   }
-  if (p.mode !== 'publicKey' && !cert) {
-    throw new ConfigError(`${p.mode} mode needs platform.certPem and platform.certPrivatePem`);
+  if (p.mode !== 'publicKey' && certs.size === 0) {
+    throw new ConfigError(`${p.mode} mode needs a platform certificate and its private key`);
   }
-  const primary = p.mode === 'publicKey' ? publicKey! : cert!;
+  let active: HeldCertificate | undefined;
+  if (p.activeCertSerial) {
+    active = certs.get(p.activeCertSerial.toUpperCase());
+    if (!active) throw new ConfigError('platform.activeCertSerial names no configured certificate');
+  } else {
+    active = certs.values().next().value;
+  }
+  const certKey = (): SigningKey => ({ serial: active!.serial, key: active!.key });
+  const primary = (): SigningKey => (p.mode === 'publicKey' ? publicKey! : certKey());
+  const usesCerts = p.mode !== 'publicKey';
+
   return {
     mode: p.mode,
+    publicKeyId: publicKey?.serial,
     forAnswer(requestSerial) {
-      if (p.mode !== 'migrating' || !requestSerial) return primary;
+      if (p.mode !== 'migrating' || !requestSerial) return primary();
       if (publicKey && requestSerial === publicKey.serial) return publicKey;
-      return cert!;
+      const named = certs.get(requestSerial.toUpperCase());
+      return named ? { serial: named.serial, key: named.key } : certKey();
     },
-    forNotification: () => (p.mode === 'migrating' && publicKey ? publicKey : primary),
-    certificate: p.mode === 'publicKey' ? undefined : certificate,
+    forNotification: () => (p.mode === 'migrating' && publicKey ? publicKey : primary()),
+    get certificate() {
+      return usesCerts && active ? publicView(active) : undefined;
+    },
+    certificates(nowSeconds) {
+      if (!usesCerts) return [];
+      return [...certs.values()].filter((c) => c.notAfter.getTime() > nowSeconds * 1000).map(publicView);
+    },
+    allCertificates: () => [...certs.values()].map(publicView),
+    holds: (serial) => serial === publicKey?.serial || certs.has(serial.toUpperCase()),
+    privateKey: (serial) =>
+      serial === publicKey?.serial ? publicKey.key : certs.get(serial.toUpperCase())?.key,
+    activate(serial) {
+      const c = certs.get(serial.toUpperCase());
+      if (!c) throw new ConfigError('no platform certificate with this serial');
+      active = c;
+      return publicView(c);
+    },
+    addCertificate(input) {
+      const c = loadPlatformCertificate(input);
+      if (certs.has(c.serial))
+        throw new ConfigError('a platform certificate with this serial is already held');
+      certs.set(c.serial, c);
+      active ??= c;
+      return publicView(c);
+    },
+    removeCertificate(serial) {
+      const c = certs.get(serial.toUpperCase());
+      if (!c) throw new ConfigError('no platform certificate with this serial');
+      if (c === active) throw new ConfigError('the active platform certificate cannot be removed');
+      certs.delete(c.serial);
+    },
   };
 }
 

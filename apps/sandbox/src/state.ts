@@ -105,6 +105,14 @@ export interface SandboxState {
   loginRate: Map<string, [number, number]>;
   highRiskOpenids: Set<string>;
   newToken(kind: 'edu' | 'qs'): string;
+  /** Stores a new signing session, first pruning what has expired long enough ago. */
+  addSession(s: Session, nowSeconds: number): void;
+  /** Stores a wx.login code, first pruning expired codes and stale rate windows. */
+  addLoginCode(c: LoginCode, nowSeconds: number): void;
+  /** Drops sessions expired more than `sessionRetentionSeconds` ago, expired login codes and rate windows
+   *  older than a minute. Each map is swept from its oldest entry and stops at the first one still live, so
+   *  the cost is proportional to what is dropped. */
+  prune(nowSeconds: number): void;
   newContractId(nowSeconds: number): string;
   addContract(c: Contract): void;
   activeEduContract(mchId: string, appid: string, openid: string, planId: string): EduContract | undefined;
@@ -115,7 +123,24 @@ export const eduKey = (mchId: string, appid: string, openid: string, planId: str
 export const qsKey = (mchId: string, serviceId: number, outContractCode: string) =>
   `${mchId}|${serviceId}|${outContractCode}`;
 
-export function createSandboxState(highRiskOpenids: string[] = []): SandboxState {
+export interface StateOptions {
+  highRiskOpenids?: string[];
+  /** How long an expired signing session stays readable (status EXPIRED) before it is dropped. */
+  sessionRetentionSeconds?: number;
+}
+
+/** Deletes entries from the front (oldest insertion) while `dead` holds; stops at the first live one. */
+function sweep<K, V>(m: Map<K, V>, dead: (v: V) => boolean): void {
+  for (const [k, v] of m) {
+    if (!dead(v)) return;
+    m.delete(k);
+  }
+}
+
+export function createSandboxState(o: StateOptions | string[] = {}): SandboxState {
+  const opts: StateOptions = Array.isArray(o) ? { highRiskOpenids: o } : o;
+  const highRiskOpenids = opts.highRiskOpenids ?? [];
+  const retention = opts.sessionRetentionSeconds ?? 86_400;
   let counter = 0;
   const state: SandboxState = {
     sessions: new Map(),
@@ -133,6 +158,19 @@ export function createSandboxState(highRiskOpenids: string[] = []): SandboxState
       const stamp = new Date((nowSeconds + 8 * 3600) * 1000).toISOString().replace(/\D/g, '').slice(0, 14);
       const rand = String(randomBytes(4).readUInt32BE(0) % 1_000_000).padStart(6, '0');
       return `Wx${stamp}${String(counter).padStart(6, '0')}${rand}`;
+    },
+    addSession(s, now) {
+      state.prune(now);
+      state.sessions.set(s.token, s);
+    },
+    addLoginCode(c, now) {
+      state.prune(now);
+      state.loginCodes.set(c.code, c);
+    },
+    prune(now) {
+      sweep(state.sessions, (s) => s.expiresAt + retention < now);
+      sweep(state.loginCodes, (c) => c.expiresAt < now);
+      sweep(state.loginRate, (w) => now - w[0] >= 60);
     },
     addContract(c) {
       state.contracts.set(c.contractId, c);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSandboxConfig } from '../src/config.ts';
 import {
+  authorization,
   call,
   control,
   EDU_PRESIGN,
@@ -58,6 +59,90 @@ describe('fault injection', () => {
     verifyAnswer(a.headers, a.text);
   });
 
+  it('serviceUnavailableRate → signed 503 SERVICE_UNAVAILABLE, nothing processed, counted in stats', async () => {
+    sb = await startSandbox();
+    const put = await control(sb.url, 'PUT', '/faults', { serviceUnavailableRate: 1 });
+    expect(put.json.serviceUnavailableRate).toBe(1);
+    const a = await presign(sb);
+    expect([a.status, a.json.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+    expect(typeof a.json.message).toBe('string');
+    verifyAnswer(a.headers, a.text);
+    expect(sb.app.sandbox.state.sessions.size).toBe(0);
+    expect((await control(sb.url, 'GET', '/faults/stats')).json.serviceUnavailable).toBe(1);
+  });
+
+  it('unsignedErrorRate → error answers carry no Wechatpay-* header (Request-ID only); 2xx stay signed', async () => {
+    sb = await startSandbox({ faults: { unsignedErrorRate: 1 } });
+    const bad = await call(sb.url, { method: 'POST', path: EDU_PRESIGN, body: eduPresignBody({ x: 1 }) });
+    expect([bad.status, bad.json.code]).toEqual([400, 'PARAM_ERROR']);
+    for (const h of ['timestamp', 'nonce', 'signature', 'serial', 'signature-type'])
+      expect(bad.headers.get(`wechatpay-${h}`)).toBeNull();
+    expect(bad.headers.get('request-id')).toBeTruthy();
+    const sign = await call(sb.url, {
+      method: 'POST',
+      path: EDU_PRESIGN,
+      body: eduPresignBody(),
+      timestamp: 1,
+    });
+    expect(sign.status).toBe(401);
+    expect(sign.headers.get('wechatpay-signature')).toBeNull();
+    const ok = await presign(sb);
+    expect(ok.status).toBe(200);
+    verifyAnswer(ok.headers, ok.text);
+    expect((await control(sb.url, 'GET', '/faults/stats')).json.unsignedError).toBe(2);
+  });
+
+  it('unsignedErrorRate combines with other faults: a 503 goes out unsigned', async () => {
+    sb = await startSandbox();
+    await control(sb.url, 'PUT', '/faults', { serviceUnavailableRate: 1, unsignedErrorRate: 1 });
+    const a = await presign(sb);
+    expect(a.status).toBe(503);
+    expect(a.headers.get('wechatpay-signature')).toBeNull();
+  });
+
+  const heldPresign = (s: Running, openid: string) => {
+    const body = eduPresignBody({ openid });
+    const headers = {
+      authorization: authorization({ method: 'POST', path: EDU_PRESIGN, body }),
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': 'sandbox-test',
+    };
+    const controller = new AbortController();
+    const answer = fetch(s.url + EDU_PRESIGN, { method: 'POST', headers, body, signal: controller.signal });
+    answer.catch(() => undefined);
+    return { answer, abort: () => controller.abort() };
+  };
+  const stat = async (s: Running, kind: string) => (await control(s.url, 'GET', '/faults/stats')).json[kind];
+
+  it('timeoutRate → held before processing: a client that gives up leaves nothing processed', async () => {
+    sb = await startSandbox({ faults: { timeoutRate: 1, timeoutMs: 200 } });
+    const held = heldPresign(sb, 'oTimeout');
+    await expect.poll(() => stat(sb!, 'timeout')).toBe(1);
+    held.abort(); // the client's own timeout fires while the sandbox holds the request
+    await expect(held.answer).rejects.toThrow(/abort/i);
+    await new Promise((r) => setTimeout(r, 400)); // let the hold run out (not an assertion on time)
+    expect(sb.app.sandbox.state.sessions.size).toBe(0);
+  });
+
+  it('timeoutRate → a client that waits longer than timeoutMs gets the normal, signed answer', async () => {
+    sb = await startSandbox({ faults: { timeoutRate: 1, timeoutMs: 100 } });
+    const a = await presign(sb);
+    expect(a.status).toBe(200);
+    verifyAnswer(a.headers, a.text);
+    expect(await stat(sb, 'timeout')).toBe(1);
+  });
+
+  it('timeoutAfterRate → processed first, then the answer is held: the client times out, yet it happened', async () => {
+    sb = await startSandbox();
+    await control(sb.url, 'PUT', '/faults', { timeoutAfterRate: 1, timeoutMs: 3000 });
+    const held = heldPresign(sb, 'oTimeoutAfter');
+    await expect.poll(() => stat(sb!, 'timeoutAfter')).toBe(1);
+    expect(sb.app.sandbox.state.sessions.size).toBe(1);
+    held.abort();
+    await expect(held.answer).rejects.toThrow(/abort/i);
+  });
+
   it('latencyMs delays the answer by at least that long', async () => {
     sb = await startSandbox();
     await control(sb.url, 'PUT', '/faults', { latencyMs: 150 });
@@ -104,6 +189,8 @@ describe('fault injection', () => {
 
   it('PUT /faults rejects unknown knobs and rates outside [0, 1]', async () => {
     sb = await startSandbox();
+    expect((await control(sb.url, 'PUT', '/faults', { serviceUnavailableRate: 1.5 })).status).toBe(400);
+    expect((await control(sb.url, 'PUT', '/faults', { unsignedErrorRate: -1 })).status).toBe(400);
     expect((await control(sb.url, 'PUT', '/faults', { nope: 1 })).status).toBe(400);
     expect((await control(sb.url, 'PUT', '/faults', { systemErrorRate: 2 })).status).toBe(400);
     expect((await control(sb.url, 'PUT', '/faults', { notify: { dropFirstRate: 'x' } })).status).toBe(400);
@@ -130,9 +217,23 @@ describe('fault injection', () => {
       SANDBOX_APIV3_KEY_PATH: `${FIX}/apiv3-key.txt`,
       SANDBOX_PLATFORM_PUBLIC_KEY_ID: fixture.publicKeyId,
       SANDBOX_PLATFORM_PUBLIC_KEY_PRIVATE_KEY_PATH: `${FIX}/platform/pubkey/private-key.pem`,
-      SANDBOX_FAULTS: JSON.stringify({ systemErrorRate: 0.1, notify: { duplicateRate: 1 } }),
+      SANDBOX_FAULTS: JSON.stringify({
+        systemErrorRate: 0.1,
+        serviceUnavailableRate: 0.2,
+        unsignedErrorRate: 0.3,
+        timeoutRate: 0.05,
+        timeoutMs: 12000,
+        notify: { duplicateRate: 1 },
+      }),
     });
-    expect(cfg.faults).toEqual({ systemErrorRate: 0.1, notify: { duplicateRate: 1 } });
+    expect(cfg.faults).toEqual({
+      systemErrorRate: 0.1,
+      serviceUnavailableRate: 0.2,
+      unsignedErrorRate: 0.3,
+      timeoutRate: 0.05,
+      timeoutMs: 12000,
+      notify: { duplicateRate: 1 },
+    });
     expect(() =>
       loadSandboxConfig({
         SANDBOX_MERCHANT_PUBLIC_KEY_PATH: `${FIX}/merchant/cert.pem`,

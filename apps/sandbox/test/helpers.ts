@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   createDecipheriv,
   createPrivateKey,
@@ -253,4 +254,60 @@ export async function control(base: string, method: string, p: string, body?: un
 export function manualClock(start: number) {
   const c = { t: start, now: () => c.t };
   return c;
+}
+
+// ---- extra platform certificates (rotation) -----------------------------------------------------------
+
+export interface GeneratedCert {
+  serial: string;
+  certPem: string;
+  privatePem: string;
+  certPath: string;
+  keyPath: string;
+  publicKey: KeyObject;
+}
+
+/** A self-signed RSA-2048 certificate made by the openssl CLI (independent of the sandbox's code). */
+export function makeCertificate(dir: string, serialHex: string, days = 365): GeneratedCert {
+  const certPath = path.join(dir, `${serialHex}.cert.pem`);
+  const keyPath = path.join(dir, `${serialHex}.key.pem`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      String(days),
+    ].concat(['-subj', `/CN=TEST ONLY platform ${serialHex}`, '-set_serial', `0x${serialHex}`]),
+    { stdio: 'ignore' },
+  );
+  const certPem = readFileSync(certPath, 'utf8');
+  return {
+    serial: serialHex.toUpperCase(),
+    certPem,
+    privatePem: readFileSync(keyPath, 'utf8'),
+    certPath,
+    keyPath,
+    publicKey: createPublicKey(certPem),
+  };
+}
+
+/** Throws unless the Wechatpay-* headers verify with `key`; returns the Wechatpay-Serial. */
+export function verifyWith(headers: Headers | IncomingHttpHeaders, body: string, key: KeyObject): string {
+  const get = (n: string) =>
+    headers instanceof Headers ? (headers.get(n) ?? undefined) : (headers[n] as string | undefined);
+  const [ts, nonce, sig, serial] = ['timestamp', 'nonce', 'signature', 'serial'].map((h) =>
+    get(`wechatpay-${h}`),
+  );
+  if (!ts || !nonce || !sig || !serial) throw new Error('missing Wechatpay-* header');
+  if (!verify('sha256', Buffer.from(`${ts}\n${nonce}\n${body}\n`, 'utf8'), key, Buffer.from(sig, 'base64')))
+    throw new Error('bad signature');
+  return serial;
 }

@@ -29,8 +29,14 @@ export function registerAnswerSigning(
       reply.code(500).header('content-type', 'application/json; charset=utf-8');
       body = SYSTEM_ERROR;
     }
+    const f0 = request.routeFaults;
+    if (f0 && o.faults.roll(f0.timeoutAfterRate, 'timeoutAfter'))
+      await new Promise((r) => setTimeout(r, f0.timeoutMs ?? 3000));
     reply.header('Request-ID', requestId());
-    if (reply.statusCode >= 400 && !o.signErrorAnswers) return body;
+    if (reply.statusCode >= 400) {
+      if (!o.signErrorAnswers) return body;
+      if (o.faults.roll(request.routeFaults?.unsignedErrorRate, 'unsignedError')) return body;
+    }
     const text =
       body === null || body === undefined ? '' : Buffer.isBuffer(body) ? body.toString('utf8') : String(body);
     const f = request.routeFaults ?? {};

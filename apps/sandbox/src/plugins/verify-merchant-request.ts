@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { MerchantConfig } from '../config.ts';
 import { ConfigError } from '../errors.ts';
+import type { NonceCache } from '../replay.ts';
 
 /*
  * Plays WeChat Pay's gateway check of a merchant request (spec §1, §7.1). The 5-line message is rebuilt
@@ -69,6 +70,7 @@ export function verifyMerchantRequest(
   registry: Map<string, MerchantEntry>,
   clock: Clock,
   skewSeconds: number,
+  nonces?: NonceCache,
 ): MerchantConfig {
   const header = request.headers.authorization;
   if (!header) throw new SignError('Authorization header is missing', 'authorization');
@@ -92,6 +94,10 @@ export function verifyMerchantRequest(
     ok = false;
   }
   if (!ok) throw new SignError('sign not match', 'signature');
+  // Only a verified request records its nonce (an unsigned one must not be able to burn someone's nonce).
+  if (nonces?.seen(attrs.mchid, attrs.nonce_str, Number(attrs.timestamp), clock.now())) {
+    throw new SignError('nonce_str was already used within the allowed window', 'nonce_str');
+  }
   return entry.merchant;
 }
 

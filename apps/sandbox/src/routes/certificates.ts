@@ -15,25 +15,25 @@ export function certificatesRoutes(app: FastifyInstance, ctx: SandboxContext): v
     if (q.algorithm_type !== undefined && !['RSA', 'SM2', 'ALL'].includes(q.algorithm_type)) {
       throw paramError('algorithm_type 取值错误', { field: 'algorithm_type', location: 'query' });
     }
-    const cert = ctx.platform.certificate;
     // Public-key-mode merchants have no platform certificate; the real error is reported loosely
     // ("证书不存在" / "系统繁忙"), so this code is an assumption.
-    if (!cert || q.algorithm_type === 'SM2') throw notFound('证书不存在');
-    const nonce = alnum(12);
-    return {
-      data: [
-        {
-          serial_no: cert.serial,
-          effective_time: rfc3339Cst(Math.floor(cert.notBefore.getTime() / 1000)),
-          expire_time: rfc3339Cst(Math.floor(cert.notAfter.getTime() / 1000)),
-          encrypt_certificate: {
-            algorithm: 'AEAD_AES_256_GCM',
-            nonce,
-            associated_data: 'certificate',
-            ciphertext: aeadSeal(req.merchant!.apiV3Key, nonce, 'certificate', cert.pem),
-          },
+    if (ctx.platform.mode === 'publicKey' || q.algorithm_type === 'SM2') throw notFound('证书不存在');
+    // Every certificate not yet expired (two overlap during a rotation), each sealed with its own nonce.
+    const data = ctx.platform.certificates(ctx.clock.now()).map((cert) => {
+      const nonce = alnum(12);
+      return {
+        serial_no: cert.serial,
+        effective_time: rfc3339Cst(Math.floor(cert.notBefore.getTime() / 1000)),
+        expire_time: rfc3339Cst(Math.floor(cert.notAfter.getTime() / 1000)),
+        encrypt_certificate: {
+          algorithm: 'AEAD_AES_256_GCM',
+          nonce,
+          associated_data: 'certificate',
+          ciphertext: aeadSeal(req.merchant!.apiV3Key, nonce, 'certificate', cert.pem),
         },
-      ],
-    };
+      };
+    });
+    if (data.length === 0) throw notFound('证书不存在');
+    return { data };
   });
 }

@@ -12,6 +12,7 @@ import {
 } from '../signing.ts';
 import type { Contract } from '../state.ts';
 import { mintLoginCode } from './jscode2session.ts';
+import { platformRoutes } from './platform.ts';
 
 const contractView = (c: Contract) =>
   c.kind === 'edu'
@@ -113,6 +114,8 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
     ctx.faults.set({});
     return ctx.faults.get();
   });
+
+  platformRoutes(app, ctx);
 
   app.get(`${p}/clock`, async () => ({ now: ctx.clock.now(), offsetSeconds: ctx.clock.offsetSeconds }));
   app.post(`${p}/clock`, async (req) => {

@@ -49,7 +49,7 @@ export function eduPapayRoutes(app: FastifyInstance, ctx: SandboxContext): void 
       ...(body.sub_appid ? { subAppid: body.sub_appid } : {}),
       ...(body.sub_openid ? { subOpenid: body.sub_openid } : {}),
     };
-    state.sessions.set(token, session);
+    state.addSession(session, now);
     return { presign_token: token };
   });
 

@@ -33,7 +33,11 @@ export function jscode2sessionRoutes(app: FastifyInstance, ctx: SandboxContext):
     // 100 calls per user per minute (fixed one-minute windows).
     const window = state.loginRate.get(code.openid);
     if (window && now - window[0] < 60) window[1]++;
-    else state.loginRate.set(code.openid, [now, 1]);
+    else {
+      // Re-inserted at the end: the map stays ordered by window start, so pruning can sweep from the front.
+      state.loginRate.delete(code.openid);
+      state.loginRate.set(code.openid, [now, 1]);
+    }
     if ((state.loginRate.get(code.openid)?.[1] ?? 0) > mp.rateLimitPerMinute) {
       return err(45011, 'api minute-quota reach limit  mustslower  retry next minute');
     }
@@ -51,7 +55,10 @@ export function mintLoginCode(
   const openid = o.openid || `o${alnum(27)}`;
   const code = alnum(32);
   const expiresAt = ctx.clock.now() + ctx.config.miniProgram.codeTtlSeconds;
-  ctx.state.loginCodes.set(code, { code, openid, appId: o.appId || ctx.config.miniProgram.appId, expiresAt });
+  ctx.state.addLoginCode(
+    { code, openid, appId: o.appId || ctx.config.miniProgram.appId, expiresAt },
+    ctx.clock.now(),
+  );
   if (o.highRisk === true) ctx.state.highRiskOpenids.add(openid);
   if (o.highRisk === false) ctx.state.highRiskOpenids.delete(openid);
   return { code, openid, expiresAt };

@@ -51,7 +51,7 @@ export function passwordExemptRoutes(app: FastifyInstance, ctx: SandboxContext):
       ...('openid' in body && body.openid ? { openid: body.openid } : {}),
       ...('sub_openid' in body && body.sub_openid ? { subOpenid: body.sub_openid } : {}),
     };
-    state.sessions.set(token, session);
+    state.addSession(session, now);
     return {
       pre_entrustweb_id: token,
       mchid: m.mchId,
