@@ -86,10 +86,13 @@ describe('fault injection', () => {
     });
     expect(sign.status).toBe(401);
     expect(sign.headers.get('wechatpay-signature')).toBeNull();
+    const unknownPath = await call(sb.url, { method: 'GET', path: '/v3/no-such-api' });
+    expect(unknownPath.status).toBe(404);
+    expect(unknownPath.headers.get('wechatpay-signature')).toBeNull();
     const ok = await presign(sb);
     expect(ok.status).toBe(200);
     verifyAnswer(ok.headers, ok.text);
-    expect((await control(sb.url, 'GET', '/faults/stats')).json.unsignedError).toBe(2);
+    expect((await control(sb.url, 'GET', '/faults/stats')).json.unsignedError).toBe(3);
   });
 
   it('unsignedErrorRate combines with other faults: a 503 goes out unsigned', async () => {

@@ -35,7 +35,9 @@ export function registerAnswerSigning(
     reply.header('Request-ID', requestId());
     if (reply.statusCode >= 400) {
       if (!o.signErrorAnswers) return body;
-      if (o.faults.roll(request.routeFaults?.unsignedErrorRate, 'unsignedError')) return body;
+      // Unknown paths have no route faults of their own: the top-level knob applies.
+      const rf = request.routeFaults ?? o.faults.forRoute(request.method, '');
+      if (o.faults.roll(rf.unsignedErrorRate, 'unsignedError')) return body;
     }
     const text =
       body === null || body === undefined ? '' : Buffer.isBuffer(body) ? body.toString('utf8') : String(body);
