@@ -81,6 +81,9 @@ export interface PlatformKeys {
   /** The key that signs an answer; in migrating mode the request's Wechatpay-Serial picks it. */
   forAnswer(requestSerial: string | undefined): SigningKey;
   forNotification(): SigningKey;
+  /** The /v3/certificates answer: the active certificate in every certificate mode, whatever the request's
+   *  Wechatpay-Serial, so the bootstrap (verify with a certificate the answer carries, spec §3.3) works. */
+  forCertificatesAnswer(): SigningKey;
   /** The active (signing) certificate; present in certificate and migrating mode. */
   readonly certificate: PlatformCertificate | undefined;
   /** Certificates not expired at `nowSeconds` (what /v3/certificates lists); empty in public-key mode. */
@@ -186,6 +189,7 @@ export function createPlatformKeys(p: PlatformConfig): PlatformKeys {
       return named ? { serial: named.serial, key: named.key } : certKey();
     },
     forNotification: () => (p.mode === 'migrating' && publicKey ? publicKey : primary()),
+    forCertificatesAnswer: primary,
     get certificate() {
       return usesCerts && active ? publicView(active) : undefined;
     },

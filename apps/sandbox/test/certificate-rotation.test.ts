@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import {
   FIX,
   fixture,
   type GeneratedCert,
+  IDS,
   makeCertificate,
   manualClock,
   nowSeconds,
@@ -176,20 +177,31 @@ describe('platform certificate rotation (two overlapping certificates)', () => {
         certificates: [{ certPem: certB.certPem, privatePem: certB.privatePem }],
       },
     });
-    const withKeyId = await call(sb.url, {
+    const query = (serial?: string) =>
+      call(sb!.url, {
+        method: 'GET',
+        path: `/v3/edu-papay/user/oMigrating/contracts?appid=${IDS.appId}&plan_id=${IDS.planId}`,
+        ...(serial ? { extraHeaders: { 'wechatpay-serial': serial } } : {}),
+      });
+    const withKeyId = await query(fixture.publicKeyId);
+    expect(withKeyId.status).toBe(200);
+    expect(verifyWith(withKeyId.headers, withKeyId.text, fixture.publicKey)).toBe(fixture.publicKeyId);
+    const withCertB = await query(certB.serial);
+    expect(verifyWith(withCertB.headers, withCertB.text, certB.publicKey)).toBe(certB.serial);
+    const without = await query();
+    expect(verifyWith(without.headers, without.text, fixture.platformCertKey)).toBe(fixture.platformSerial);
+  });
+
+  it('migrating mode: /v3/certificates is signed by the active certificate even when the request names the public key', async () => {
+    sb = await startSandbox({ platform: { mode: 'migrating' } });
+    const a = await call(sb.url, {
       method: 'GET',
       path: '/v3/certificates',
       extraHeaders: { 'wechatpay-serial': fixture.publicKeyId },
     });
-    expect(verifyWith(withKeyId.headers, withKeyId.text, fixture.publicKey)).toBe(fixture.publicKeyId);
-    const withCertB = await call(sb.url, {
-      method: 'GET',
-      path: '/v3/certificates',
-      extraHeaders: { 'wechatpay-serial': certB.serial },
-    });
-    expect(verifyWith(withCertB.headers, withCertB.text, certB.publicKey)).toBe(certB.serial);
-    const without = await certificatesAnswer(sb);
-    expect(verifyWith(without.headers, without.text, fixture.platformCertKey)).toBe(fixture.platformSerial);
+    // §3.3 bootstrap: the answer verifies with a certificate it carries.
+    const carried = decrypt(a.json.data[0].encrypt_certificate);
+    expect(verifyWith(a.headers, a.text, createPublicKey(carried))).toBe(fixture.platformSerial);
   });
 
   it('SANDBOX_PLATFORM_CERT_PATHS / _PRIVATE_KEY_PATHS / _ACTIVE_CERT_SERIAL configure the certificates from env', async () => {

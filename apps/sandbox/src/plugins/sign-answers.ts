@@ -17,7 +17,8 @@ const SYSTEM_ERROR = JSON.stringify({ code: 'SYSTEM_ERROR', message: '系统错�
 /**
  * onSend for the APIv3 scope: every answer gets Request-ID and is signed over the exact payload bytes
  * that go on the wire (204 → empty string), with the platform key — the one named by the request's
- * Wechatpay-Serial in migrating mode. Fault knobs may tamper with the signature or the serial.
+ * Wechatpay-Serial in migrating mode (except /v3/certificates, always signed by the active certificate so the
+ * answer verifies with a certificate it carries). Fault knobs may tamper with the signature or the serial.
  */
 export function registerAnswerSigning(
   app: FastifyInstance,
@@ -43,7 +44,10 @@ export function registerAnswerSigning(
       body === null || body === undefined ? '' : Buffer.isBuffer(body) ? body.toString('utf8') : String(body);
     const f = request.routeFaults ?? {};
     const serialHeader = request.headers['wechatpay-serial'];
-    const key = o.platform.forAnswer(typeof serialHeader === 'string' ? serialHeader : undefined);
+    const key =
+      request.routeOptions.url === '/v3/certificates'
+        ? o.platform.forCertificatesAnswer()
+        : o.platform.forAnswer(typeof serialHeader === 'string' ? serialHeader : undefined);
     const headers = signedHeaders(text, key, o.clock.now(), {
       badSignature: o.faults.roll(f.badSignatureRate, 'badSignature'),
       unknownSerial: o.faults.roll(f.unknownSerialRate, 'unknownSerial'),
