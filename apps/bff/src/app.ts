@@ -14,6 +14,7 @@ import { type AppConfig, loggerOptions } from './config.ts';
 import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
 import { RateLimitedError } from './errors.ts';
+import backgroundPlugin from './plugins/background.ts';
 import databasePlugin from './plugins/database.ts';
 import errorHandler from './plugins/error-handler.ts';
 import metricsPlugin from './plugins/metrics.ts';
@@ -138,6 +139,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     clock,
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
   });
+
+  await app.register(backgroundPlugin, { config, clock });
 
   // 3. routes
   await app.register(healthRoutes);

@@ -50,6 +50,9 @@ export const EnvSchema = Type.Object({
   WECHATPAY_PUBLIC_KEY_ID: Str('PUB_KEY_ID_… of the WeChat Pay public key'),
   WECHATPAY_PLATFORM_CERT: Str('platform certificate PEM(s) (certificate mode)'),
   WECHATPAY_PLATFORM_CERT_PATH: Str('file holding one or more platform certificate PEMs'),
+  WECHATPAY_PLATFORM_CERT_AUTO: Type.Boolean({ default: false }),
+  WECHATPAY_PLATFORM_CERT_REFRESH_SECONDS: Type.Integer({ default: 86_400, minimum: 60 }),
+  WECHATPAY_PLATFORM_CERT_MIN_REFRESH_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
   WECHATPAY_BASE_URL: Str('WeChat Pay API host'),
   WECHATPAY_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   WECHATPAY_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 10 }),
@@ -67,6 +70,8 @@ export const EnvSchema = Type.Object({
   SESSION_SECRET: Str('HMAC key for session tokens, at least 32 bytes'),
   SESSION_SECRET_PATH: Str('file holding the session secret'),
   SESSION_TTL_SECONDS: Type.Integer({ default: 7200, minimum: 60 }),
+  SESSION_CLEANUP_INTERVAL_SECONDS: Type.Integer({ default: 900, minimum: 0 }),
+  SESSION_CLEANUP_BATCH: Type.Integer({ default: 1000, minimum: 1, maximum: 100_000 }),
   DATABASE_URL: Type.String({ default: '' }),
 
   PLANS: Str('JSON array of plans'),
@@ -80,6 +85,12 @@ export const EnvSchema = Type.Object({
   QS_EXTRA_DATA_KEY: Type.String({ default: 'pre_entrustweb_id', minLength: 1 }),
   QS_REQUERY_AFTER_NOTIFY: Type.Boolean({ default: true }),
   NOTIFY_EVENT_TYPES: Str('JSON map event_type → {family, kind}'),
+  EDU_TERMINATED_API_CODES: Type.String({ default: 'RESOURCE_NOT_EXISTS' }),
+
+  RECONCILE_INTERVAL_SECONDS: Type.Integer({ default: 300, minimum: 0 }),
+  RECONCILE_BATCH: Type.Integer({ default: 50, minimum: 1, maximum: 1000 }),
+  RECONCILE_PENDING_AFTER_SECONDS: Type.Integer({ default: 600, minimum: 0 }),
+  RECONCILE_SIGNED_AFTER_SECONDS: Type.Integer({ default: 86_400, minimum: 60 }),
 
   CORS_ORIGINS: Type.String({ default: '' }),
   RATE_LIMIT_MAX: Type.Integer({ default: 120, minimum: 1 }),
@@ -136,6 +147,10 @@ export interface AppConfig {
     apiV3Key: Buffer;
     /** serial or PUB_KEY_ID_ → key; public key and platform certificates may coexist (migration). */
     verificationKeys: Record<string, KeyObject>;
+    /** The platform certificates among verificationKeys (from WECHATPAY_PLATFORM_CERT[_PATH]), with validity. */
+    platformCertificates: Array<{ serialNo: string; publicKey: KeyObject; notAfter: Date }>;
+    /** Platform-certificate mode with download at start-up and refresh (WECHATPAY_PLATFORM_CERT_AUTO). */
+    platformCertAuto?: { refreshSeconds: number; minRefreshSeconds: number };
     preferredSerial?: string;
     baseUrl: string;
     timeoutMs: number;
@@ -152,6 +167,18 @@ export interface AppConfig {
   eduPartnerMode: boolean;
   qsRequeryAfterNotify: boolean;
   eventTypes: EventTypeMap;
+  /** WeChat error codes on an edu query-by-id that mean "this contract is terminated" (besides status DELETE). */
+  eduTerminatedApiCodes: string[];
+  background: {
+    sessionCleanupIntervalSeconds: number;
+    sessionCleanupBatch: number;
+    reconcile: {
+      intervalSeconds: number;
+      batch: number;
+      pendingAfterSeconds: number;
+      signedAfterSeconds: number;
+    };
+  };
   http: {
     corsOrigins: string[];
     rateLimitMax: number;
@@ -382,18 +409,25 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
   }
   const certs = secret(env, 'WECHATPAY_PLATFORM_CERT');
   const certPem = certs.value;
+  const platformCertificates: AppConfig['wechatpay']['platformCertificates'] = [];
   if (certPem) {
     const pems = splitCertificates(certPem);
     if (pems.length === 0) throw new BffConfigError(certs.variable, 'holds no PEM certificate');
     for (const pem of pems) {
       const info = keyed(certs.variable, () => certificateInfo(pem));
       verificationKeys[info.serialNo] = info.publicKey;
+      platformCertificates.push({
+        serialNo: info.serialNo,
+        publicKey: info.publicKey,
+        notAfter: info.notAfter,
+      });
     }
   }
-  if (Object.keys(verificationKeys).length === 0) {
+  // Automatic mode downloads the platform certificates at start-up: no key needs to be configured.
+  if (Object.keys(verificationKeys).length === 0 && !raw.WECHATPAY_PLATFORM_CERT_AUTO) {
     throw new BffConfigError(
       'WECHATPAY_PUBLIC_KEY_PATH',
-      'a WeChat Pay public key (with WECHATPAY_PUBLIC_KEY_ID) or WECHATPAY_PLATFORM_CERT_PATH is required',
+      'a WeChat Pay public key (with WECHATPAY_PUBLIC_KEY_ID), WECHATPAY_PLATFORM_CERT_PATH or WECHATPAY_PLATFORM_CERT_AUTO=true is required',
     );
   }
   if (verificationKeys[merchantSerialNo]) {
@@ -472,6 +506,15 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
       privateKey,
       apiV3Key,
       verificationKeys,
+      platformCertificates,
+      ...(raw.WECHATPAY_PLATFORM_CERT_AUTO
+        ? {
+            platformCertAuto: {
+              refreshSeconds: raw.WECHATPAY_PLATFORM_CERT_REFRESH_SECONDS,
+              minRefreshSeconds: raw.WECHATPAY_PLATFORM_CERT_MIN_REFRESH_SECONDS,
+            },
+          }
+        : {}),
       ...(preferredSerial ? { preferredSerial } : {}),
       baseUrl,
       timeoutMs: raw.WECHATPAY_TIMEOUT_MS,
@@ -492,6 +535,19 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
     eduPartnerMode: raw.EDU_PARTNER_MODE,
     qsRequeryAfterNotify: raw.QS_REQUERY_AFTER_NOTIFY,
     eventTypes,
+    eduTerminatedApiCodes: raw.EDU_TERMINATED_API_CODES.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+    background: {
+      sessionCleanupIntervalSeconds: raw.SESSION_CLEANUP_INTERVAL_SECONDS,
+      sessionCleanupBatch: raw.SESSION_CLEANUP_BATCH,
+      reconcile: {
+        intervalSeconds: raw.RECONCILE_INTERVAL_SECONDS,
+        batch: raw.RECONCILE_BATCH,
+        pendingAfterSeconds: raw.RECONCILE_PENDING_AFTER_SECONDS,
+        signedAfterSeconds: raw.RECONCILE_SIGNED_AFTER_SECONDS,
+      },
+    },
     http: {
       corsOrigins: raw.CORS_ORIGINS.split(',')
         .map((s) => s.trim())

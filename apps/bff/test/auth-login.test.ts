@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -127,6 +127,99 @@ describe('jscode2session errcode 40163 (code already used; the sandbox does not 
     } finally {
       await app.close();
       await stub.close();
+    }
+  });
+});
+
+describe('a wx.login code is single-use: a timed-out exchange is never retried with it', () => {
+  let h: Harness;
+  let stub: FastifyInstance;
+  let calls = 0;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    h = await startHarness();
+    // Passes each exchange on to the sandbox (so WeChat really spends the code), then answers too late.
+    stub = Fastify();
+    stub.get('/sns/jscode2session', async (req, reply) => {
+      calls++;
+      const upstream = await fetch(`${h.sandboxUrl}${req.url}`);
+      const text = await upstream.text();
+      await new Promise((r) => setTimeout(r, 2_000));
+      return reply.type('application/json').send(text);
+    });
+    await stub.listen({ port: 0, host: '127.0.0.1' });
+    const stubUrl = `http://127.0.0.1:${(stub.server.address() as { port: number }).port}`;
+    // WECHATPAY_TIMEOUT_MS also bounds the login exchange (min(it, 5 s)).
+    app = await buildApp(
+      await loadConfig(testEnv(h.sandboxUrl, { WECHAT_API_BASE_URL: stubUrl, WECHATPAY_TIMEOUT_MS: '300' })),
+      { logStream: new LogCapture() },
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    await stub?.close();
+    await h?.close();
+  });
+
+  it('answers 504 BFF_UPSTREAM_TIMEOUT after ONE call (not 401 from a retry with the spent code)', async () => {
+    const { code } = (await h.control<{ code: string }>('POST', '/login-code', {})).body;
+    calls = 0;
+    const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { code } });
+    expect(res.statusCode).toBe(504);
+    expect(res.json()).toMatchObject({ code: 'BFF_UPSTREAM_TIMEOUT' });
+    expect(calls).toBe(1);
+    // The code really was spent by that one call: a second exchange with it is refused by WeChat.
+    const again = await fetch(
+      `${h.sandboxUrl}/sns/jscode2session?appid=${encodeURIComponent(h.config.wechat.appId)}&secret=${encodeURIComponent(h.config.wechat.appSecret)}&js_code=${code}&grant_type=authorization_code`,
+    );
+    expect(((await again.json()) as { errcode?: number }).errcode).toBe(40029);
+  });
+
+  it('still retries once when WeChat says it did not process the call (errcode -1)', async () => {
+    let n = 0;
+    const flaky = Fastify();
+    flaky.get('/sns/jscode2session', async (req, reply) => {
+      n++;
+      if (n === 1) return { errcode: -1, errmsg: 'system error' };
+      const upstream = await fetch(`${h.sandboxUrl}${req.url}`);
+      return reply.type('application/json').send(await upstream.text());
+    });
+    await flaky.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(flaky.server.address() as { port: number }).port}`;
+    const a = await buildApp(await loadConfig(testEnv(h.sandboxUrl, { WECHAT_API_BASE_URL: url })), {
+      logStream: new LogCapture(),
+    });
+    try {
+      const { code } = (await h.control<{ code: string }>('POST', '/login-code', {})).body;
+      const res = await a.inject({ method: 'POST', url: '/v1/auth/login', payload: { code } });
+      expect(res.statusCode).toBe(200);
+      expect(n).toBe(2);
+    } finally {
+      await a.close();
+      await flaky.close();
+    }
+  });
+
+  it('answers 503 without a retry when the login host answers HTTP 5xx (the code may be spent)', async () => {
+    let n = 0;
+    const broken = Fastify();
+    broken.get('/sns/jscode2session', async (_req, reply) => {
+      n++;
+      return reply.code(502).send('bad gateway');
+    });
+    await broken.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(broken.server.address() as { port: number }).port}`;
+    const a = await buildApp(await loadConfig(testEnv(h.sandboxUrl, { WECHAT_API_BASE_URL: url })), {
+      logStream: new LogCapture(),
+    });
+    try {
+      const res = await a.inject({ method: 'POST', url: '/v1/auth/login', payload: { code: 'someCode' } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'BFF_UPSTREAM_UNAVAILABLE' });
+      expect(n).toBe(1);
+    } finally {
+      await a.close();
+      await broken.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { createDatabase } from '../src/db/create-database.ts';
-import { type Harness, startHarness } from './helpers/harness.ts';
+import { type Harness, LogCapture, sandboxRequests, startHarness } from './helpers/harness.ts';
 import { notificationSuite } from './helpers/notification-suite.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
@@ -99,6 +100,68 @@ suite('on a real PostgreSQL 15', () => {
       } finally {
         await a.destroy();
         await b.destroy();
+      }
+    });
+  });
+
+  describe('background reconciler with two replicas (PostgreSQL)', () => {
+    it('two reconcilers on one database never query the same contract in one pass', async () => {
+      const sandboxLogs = new LogCapture();
+      const h = await startHarness({
+        databaseUrl: await fresh(),
+        env: { RECONCILE_BATCH: '4' },
+        sandboxLogs,
+      });
+      const replica = await buildApp(h.config, { clock: h.clock, logStream: new LogCapture() });
+      try {
+        // 20 SIGNED edu contracts last checked long ago (WeChat knows none of them: each query answers 404).
+        const t = new Date((h.clock.now() - 2 * 86_400) * 1000);
+        const ids = Array.from({ length: 20 }, (_, i) => `c_reconcile_${i}`);
+        await h.app.db
+          .insertInto('contracts')
+          .values(
+            ids.map((id, i) => ({
+              id,
+              openid: `o_reconcile_${i}`,
+              plan_key: 'edu-monthly',
+              family: 'edu-papay' as const,
+              state: 'SIGNED' as const,
+              out_contract_code: `RECONCILE${String(i).padStart(4, '0')}`,
+              display_account: 'QYtest',
+              presign_status: 'READY' as const,
+              claimed_at: t,
+              wechat_contract_id: `WXC_RECONCILE_${i}`,
+              created_at: t,
+              updated_at: t,
+              signed_at: t,
+              state_event_time: t,
+            })),
+          )
+          .execute();
+        const before = sandboxRequests(sandboxLogs, 'GET', '/v3/edu-papay/contracts/id/');
+        const drain = async (app: typeof replica) => {
+          const seen: string[] = [];
+          for (;;) {
+            const pass = await app.background.reconciler.runOnce();
+            if (pass.checked.length === 0) return seen;
+            seen.push(...pass.checked);
+          }
+        };
+        const [a, b] = await Promise.all([drain(h.app), drain(replica)]);
+        expect(a.length + b.length).toBe(20);
+        expect(new Set([...a, ...b])).toEqual(new Set(ids));
+        expect(a.filter((id) => b.includes(id))).toEqual([]);
+        // WeChat was asked once per contract, and every one came out TERMINATED (404 RESOURCE_NOT_EXISTS).
+        expect(sandboxRequests(sandboxLogs, 'GET', '/v3/edu-papay/contracts/id/') - before).toBe(20);
+        const states = await h.app.db
+          .selectFrom('contracts')
+          .select('state')
+          .where('id', 'in', ids)
+          .execute();
+        expect(states.every((r) => r.state === 'TERMINATED')).toBe(true);
+      } finally {
+        await replica.close();
+        await h.close();
       }
     });
   });

@@ -117,10 +117,8 @@ export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleO
         if (row?.presign_status !== 'READY') throw new ContractNotFoundError();
         const before = row.state;
         // The BFF's own reconcile: PENDING → ask WeChat Pay (as the mini-program's ?reconcile=true does);
-        // password-exempt → re-query the authoritative state (catches terminations whose notice was lost).
-        if (row.state === 'PENDING') await app.contracts.get(row.openid, row.id, true);
-        else if (row.family === 'password-exempt') await app.contracts.requery(row.id);
-        const after = (await app.contractsRepository.findById(id)) ?? row;
+        // SIGNED → is it still signed? (catches terminations whose notification was lost, both products).
+        const after = await app.contracts.reconcileContract(row, 'console');
         req.log.info({ contractId: id, before, after: after.state }, 'operations console: reconciled');
         return { before, changed: before !== after.state, contract: toConsoleContract(after) };
       });

@@ -59,6 +59,18 @@ export interface ContractsRepository {
   /** Moves a contract forward; a move backwards or sideways changes nothing and returns false. */
   transition(id: string, to: ContractState, f: TransitionFields, db?: Db): Promise<boolean>;
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Claims up to `limit` contracts due for a background check and stamps them `last_reconciled_at = now` in
+   * the same statement: PENDING (presign READY) created before `pendingBefore` and not checked since then;
+   * SIGNED not checked (or signed) since `signedBefore`. Rows locked by a concurrent claim (another replica)
+   * are skipped, and once stamped they are not due any more, so two reconcilers never take the same row.
+   */
+  claimForReconcile(o: {
+    now: Date;
+    pendingBefore: Date;
+    signedBefore: Date;
+    limit: number;
+  }): Promise<ContractRow[]>;
 }
 
 function newContractValues(contract: NewContract) {
@@ -227,6 +239,21 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
     },
 
     transaction: (fn) => db.transaction().execute(fn),
+
+    async claimForReconcile({ now, pendingBefore, signedBefore, limit }) {
+      const lastChecked = sql`coalesce(last_reconciled_at, signed_at, created_at)`;
+      const r = await sql<ContractRow>`update contracts set last_reconciled_at = ${now}::timestamptz
+        where id in (
+          select id from contracts
+          where (state = 'PENDING' and presign_status = 'READY' and created_at <= ${pendingBefore}::timestamptz
+                 and coalesce(last_reconciled_at, created_at) <= ${pendingBefore}::timestamptz)
+             or (state = 'SIGNED' and ${lastChecked} <= ${signedBefore}::timestamptz)
+          order by ${lastChecked}, id
+          limit ${limit}
+          for update skip locked)
+        returning *`.execute(db);
+      return r.rows;
+    },
   };
   return repo;
 }

@@ -44,6 +44,8 @@ export interface ContractsTable {
   terminated_at: Date | null;
   /** Time of the event (notification / query / our own call) that set the current state. */
   state_event_time: Date | null;
+  /** Last background / console check against WeChat (migration 0004); null = never. */
+  last_reconciled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface NotificationInboxTable {

@@ -10,7 +10,8 @@ export interface SessionsRepository {
     expiresAt: Date;
   }): Promise<void>;
   findValid(id: string, now: Date): Promise<SessionRow | undefined>;
-  deleteExpired(now: Date): Promise<number>;
+  /** Deletes up to `limit` sessions expired at `now` (oldest first); returns how many went. */
+  deleteExpired(now: Date, limit?: number): Promise<number>;
 }
 
 export function createSessionsRepository(db: Kysely<Database>): SessionsRepository {
@@ -35,8 +36,23 @@ export function createSessionsRepository(db: Kysely<Database>): SessionsReposito
         .where('expires_at', '>', now)
         .executeTakeFirst();
     },
-    async deleteExpired(now) {
-      const r = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+    async deleteExpired(now, limit = 1000) {
+      // Bounded, and SKIP LOCKED so replicas sweeping at the same moment share the work instead of waiting.
+      const r = await db
+        .deleteFrom('sessions')
+        .where(
+          'id',
+          'in',
+          db
+            .selectFrom('sessions')
+            .select('id')
+            .where('expires_at', '<=', now)
+            .orderBy('expires_at')
+            .limit(limit)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };

@@ -6,6 +6,12 @@ export interface Metrics {
   presignSeconds: Histogram<'family' | 'outcome'>;
   upstreamErrors: Counter<'operation' | 'code'>;
   notifications: Counter<'outcome'>;
+  /** Platform-certificate downloads (automatic mode) by trigger and outcome. */
+  certificateRefreshes: Counter<'reason' | 'outcome'>;
+  /** Contract reconciliations by trigger, state before, and outcome (the new state, unchanged, or error). */
+  reconciliations: Counter<'trigger' | 'from' | 'outcome'>;
+  /** Expired sessions deleted by the periodic cleanup. */
+  sessionsDeleted: Counter;
 }
 
 declare module 'fastify' {
@@ -37,6 +43,23 @@ export default fp(
         name: 'bff_notifications_total',
         help: 'WeChat Pay notifications by outcome (applied, duplicate, unmatched, ignored, rejected_*)',
         labelNames: ['outcome'],
+        registers: [registry],
+      }),
+      certificateRefreshes: new Counter({
+        name: 'bff_platform_certificate_refreshes_total',
+        help: 'GET /v3/certificates downloads by reason (startup, scheduled, unknown_serial) and outcome (updated, unchanged, throttled, failed)',
+        labelNames: ['reason', 'outcome'],
+        registers: [registry],
+      }),
+      reconciliations: new Counter({
+        name: 'bff_reconciliations_total',
+        help: 'Contracts checked against WeChat by trigger (background, console, user), state before, and outcome (new state, unchanged, error)',
+        labelNames: ['trigger', 'from', 'outcome'],
+        registers: [registry],
+      }),
+      sessionsDeleted: new Counter({
+        name: 'bff_sessions_deleted_total',
+        help: 'Expired sessions removed by the periodic cleanup',
         registers: [registry],
       }),
     };

@@ -33,6 +33,9 @@ export default fp(
       client: app.wechatpay.client,
       metrics: app.metrics,
       log: app.log,
+      ...(app.wechatpay.certificates
+        ? { refreshKeys: () => app.wechatpay.certificates!.refresh('unknown_serial') }
+        : {}),
     });
     app.decorate('contracts', contracts);
     app.addHook('onClose', async () => contracts.drain());

@@ -57,6 +57,12 @@ export interface ContractsService {
   ): Promise<'applied' | 'unchanged' | 'unmatched' | 'ignored' | 'duplicate'>;
   /** QS: ask WeChat for the authoritative state after a notification (best effort, logged). */
   requery(contractId: string): Promise<void>;
+  /**
+   * Asks WeChat for the true state of one contract and applies it (monotonic): PENDING → signed / expired,
+   * SIGNED → terminated (a lost RELEASE / TERMINATE notification). Used by the console and the background
+   * reconciler; counted in bff_reconciliations_total. Returns the row after.
+   */
+  reconcileContract(row: ContractRow, trigger: 'background' | 'console' | 'user'): Promise<ContractRow>;
   /** Background work started by notifications; awaited on close. */
   drain(): Promise<void>;
 }
@@ -70,6 +76,11 @@ export interface ContractsServiceDeps {
   metrics: Metrics;
   log: FastifyBaseLogger;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Automatic platform-certificate mode: an answer named an unknown Wechatpay-Serial → refresh the
+   * certificates (throttled) before the bounded retry.
+   */
+  refreshKeys?: () => Promise<unknown>;
 }
 
 interface EduResource {
@@ -124,7 +135,8 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
           'WeChat Pay call failed',
         );
         if (retry && attempt < attempts) {
-          await sleep(Math.min(2_000, 100 * 2 ** (attempt - 1)));
+          if (e.code === 'WECHATPAY_SERIAL_UNKNOWN' && d.refreshKeys) await d.refreshKeys();
+          else await sleep(Math.min(2_000, 100 * 2 ** (attempt - 1)));
           continue;
         }
         if (!retry && e.code === 'WECHATPAY_API_ERROR') {
@@ -147,6 +159,78 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
       throw err;
     }
   };
+
+  const terminatedCodes = new Set(config.eduTerminatedApiCodes);
+  /**
+   * edu query-by-id of a contract we know WeChat signed: answered `contract_status: DELETE`, or an error whose
+   * code is one of EDU_TERMINATED_API_CODES (the sandbox and, reportedly, WeChat answer 404 RESOURCE_NOT_EXISTS
+   * for a terminated contract; the real code is UNCONFIRMED, hence configurable) → terminated.
+   */
+  async function eduIsTerminated(wechatContractId: string): Promise<boolean> {
+    const c = await callWechat('edu-papay.query-by-id', async () => {
+      try {
+        return await client.eduPapay.queryById(wechatContractId, {
+          appid: config.wechat.appId,
+          ...(config.eduPartnerMode && config.wechatpay.subMchId
+            ? { sub_mchid: config.wechatpay.subMchId }
+            : {}),
+        });
+      } catch (err) {
+        const e = err as { code?: string; apiCode?: string };
+        if (e.code === 'WECHATPAY_API_ERROR' && e.apiCode && terminatedCodes.has(e.apiCode)) return null;
+        throw err;
+      }
+    });
+    return c === null || c.contract_information?.contract_status === 'DELETE';
+  }
+
+  /** SIGNED → ask WeChat whether it is still signed; a termination whose notification was lost is applied. */
+  async function reconcileSigned(row: ContractRow): Promise<ContractRow> {
+    const p = planByKey.get(row.plan_key);
+    if (!p || row.state !== 'SIGNED') return row;
+    const t = now();
+    if (p.family === 'edu-papay') {
+      if (!row.wechat_contract_id) return row;
+      if (await eduIsTerminated(row.wechat_contract_id)) {
+        await repo.transition(row.id, 'TERMINATED', { eventTime: t, terminatedAt: t });
+      }
+    } else {
+      const c = await callWechat('password-exempt.query', () =>
+        notFoundAsNull(client.passwordExempt.queryByOutContractCode(p.serviceId, row.out_contract_code)),
+      );
+      if (c) await applyQsState(row, c as QsResource, t);
+      else
+        log.warn({ contractId: row.id }, 'reconcile: WeChat does not know a SIGNED password-exempt contract');
+    }
+    return (await repo.findById(row.id)) ?? row;
+  }
+
+  async function reconcileContract(
+    row: ContractRow,
+    trigger: 'background' | 'console' | 'user',
+  ): Promise<ContractRow> {
+    const from = row.state;
+    try {
+      const after =
+        row.state === 'PENDING'
+          ? await reconcile(row)
+          : row.state === 'SIGNED'
+            ? await reconcileSigned(row)
+            : row;
+      metrics.reconciliations.inc({
+        trigger,
+        from,
+        outcome: after.state === from ? 'unchanged' : after.state.toLowerCase(),
+      });
+      if (after.state !== from) {
+        log.info({ contractId: row.id, trigger, from, to: after.state }, 'contract reconciled with WeChat');
+      }
+      return after;
+    } catch (err) {
+      metrics.reconciliations.inc({ trigger, from, outcome: 'error' });
+      throw err;
+    }
+  }
 
   function plan(planKey: string): PlanConfig {
     const p = planByKey.get(planKey);
@@ -574,7 +658,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
     async get(openid, contractId, doReconcile) {
       const row = await repo.findForOwner(contractId, openid);
       if (row?.presign_status !== 'READY') throw new ContractNotFoundError();
-      return toContract(doReconcile ? await reconcile(row) : row);
+      return toContract(doReconcile && row.state === 'PENDING' ? await reconcileContract(row, 'user') : row);
     },
 
     async terminate(openid, contractId) {
@@ -601,9 +685,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
         // terminate it. Ask WeChat what is true before calling that a rejection.
         if (!(err instanceof UpstreamRejectedError)) throw err;
         const terminated = await (p.family === 'edu-papay'
-          ? callWechat('edu-papay.query-by-id', () =>
-              notFoundAsNull(client.eduPapay.queryById(wechatId!, { appid: config.wechat.appId })),
-            ).then((c) => c === null || c.contract_information?.contract_status === 'DELETE')
+          ? eduIsTerminated(wechatId!)
           : callWechat('password-exempt.query', () =>
               notFoundAsNull(
                 client.passwordExempt.queryByOutContractCode(p.serviceId, row.out_contract_code),
@@ -619,6 +701,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
 
     applyNotification,
     requery,
+    reconcileContract,
     async drain() {
       await Promise.allSettled([...background]);
     },

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import {
   buildSandbox,
   fixturesDir,
+  type SandboxConfig,
   type SandboxConfigOverrides,
   TEST_IDS,
   testSandboxConfig,
@@ -87,6 +88,8 @@ export function testEnv(sandboxUrl: string, extra: Record<string, string> = {}):
     LOG_LEVEL: 'info',
     RATE_LIMIT_MAX: '1000',
     LOGIN_RATE_LIMIT_MAX: '1000',
+    // Background reconciler off in tests unless a test turns it on (or calls app.background.reconciler).
+    RECONCILE_INTERVAL_SECONDS: '0',
     ...extra,
   };
 }
@@ -95,6 +98,8 @@ export interface Harness {
   clock: TestClock;
   sandbox: FastifyInstance;
   sandboxUrl: string;
+  /** The sandbox's live configuration (tests may repoint notify URLs). */
+  sandboxConfig: SandboxConfig;
   app: FastifyInstance;
   url: string;
   config: AppConfig;
@@ -124,11 +129,16 @@ export async function startHarness(
     db?: Kysely<Database>;
     databaseUrl?: string;
     logs?: LogCapture;
+    /** Captures the sandbox's request log (one "incoming request" line per call it received). */
+    sandboxLogs?: LogCapture;
   } = {},
 ): Promise<Harness> {
   const clock = o.clock ?? createTestClock();
   const sandboxConfig = testSandboxConfig(o.sandbox);
-  const sandbox = await buildSandbox(sandboxConfig, { clock, logger: false });
+  const sandbox = await buildSandbox(sandboxConfig, {
+    clock,
+    ...(o.sandboxLogs ? { logStream: o.sandboxLogs } : { logger: false }),
+  });
   await sandbox.listen({ port: 0, host: '127.0.0.1' });
   const sandboxUrl = `http://127.0.0.1:${(sandbox.server.address() as { port: number }).port}`;
   const logs = o.logs ?? new LogCapture();
@@ -152,6 +162,7 @@ export async function startHarness(
     clock,
     sandbox,
     sandboxUrl,
+    sandboxConfig,
     app,
     url,
     config,
@@ -210,4 +221,17 @@ export async function eventually<T>(check: () => Promise<T | undefined>, tries =
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error('condition not reached');
+}
+
+/** How many requests the sandbox received for `method path` (from a `sandboxLogs` capture). */
+export function sandboxRequests(logs: LogCapture, method: string, pathPrefix: string): number {
+  let n = 0;
+  for (const line of logs.text().split('\n')) {
+    if (!line.includes('"incoming request"')) continue;
+    try {
+      const req = (JSON.parse(line) as { req?: { method?: string; url?: string } }).req;
+      if (req?.method === method && req.url?.startsWith(pathPrefix)) n++;
+    } catch {}
+  }
+  return n;
 }

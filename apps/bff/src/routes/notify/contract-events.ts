@@ -67,6 +67,11 @@ export default async function contractEvents(
       );
     } catch (err) {
       app.metrics.notifications.inc({ outcome: outcomeOfError(err) });
+      // Platform-certificate mode: maybe a rotation. Answer 500 now (WeChat retries) and fetch the certificates
+      // in the background, throttled; the lookup itself never did any I/O.
+      if ((err as { code?: string }).code === 'WECHATPAY_SERIAL_UNKNOWN') {
+        app.wechatpay.certificates?.onUnknownSerial(String((err as { serial?: unknown }).serial ?? ''));
+      }
       await recordRejection(request, family, outcomeOfError(err), err);
       request.log.warn(
         { code: (err as { code?: string }).code, route: request.url },
