@@ -31,6 +31,8 @@ export type PresignClaim =
 
 export interface TransitionFields {
   eventTime: Date;
+  /** Inbox row id: record the notification's outcome (applied / unchanged) in the same statement. */
+  recordOnInbox?: string;
   wechatContractId?: string | null;
   signedAt?: Date | null;
   terminatedAt?: Date | null;
@@ -220,21 +222,40 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
     },
 
     async transition(id, to, f, d = db) {
-      const r = await d
-        .updateTable('contracts')
-        .set({
-          state: to,
-          updated_at: new Date(),
-          state_event_time: f.eventTime,
-          ...(f.wechatContractId
-            ? { wechat_contract_id: sql<string>`coalesce(wechat_contract_id, ${f.wechatContractId})` }
-            : {}),
-          ...(f.signedAt ? { signed_at: sql<Date>`coalesce(signed_at, ${f.signedAt})` } : {}),
-          ...(f.terminatedAt ? { terminated_at: sql<Date>`coalesce(terminated_at, ${f.terminatedAt})` } : {}),
-        })
-        .where('id', '=', id)
-        .where(rankSql, '<', STATE_RANK[to])
-        .executeTakeFirst();
+      const move = (qc: Pick<Db, 'updateTable'>) =>
+        qc
+          .updateTable('contracts')
+          .set({
+            state: to,
+            updated_at: new Date(),
+            state_event_time: f.eventTime,
+            ...(f.wechatContractId
+              ? { wechat_contract_id: sql<string>`coalesce(wechat_contract_id, ${f.wechatContractId})` }
+              : {}),
+            ...(f.signedAt ? { signed_at: sql<Date>`coalesce(signed_at, ${f.signedAt})` } : {}),
+            ...(f.terminatedAt
+              ? { terminated_at: sql<Date>`coalesce(terminated_at, ${f.terminatedAt})` }
+              : {}),
+          })
+          .where('id', '=', id)
+          .where(rankSql, '<', STATE_RANK[to]);
+      if (f.recordOnInbox) {
+        // One statement moves the contract and writes the notification's outcome on its inbox row.
+        const r = await d
+          .with('moved', (qc) => move(qc).returning('id'))
+          .updateTable('notification_inbox')
+          .set({
+            outcome: sql<
+              'applied' | 'unchanged'
+            >`case when exists (select 1 from moved) then 'applied' else 'unchanged' end`,
+            contract_id: id,
+          })
+          .where('id', '=', f.recordOnInbox)
+          .returning('outcome')
+          .executeTakeFirstOrThrow();
+        return r.outcome === 'applied';
+      }
+      const r = await move(d).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
 

@@ -11,7 +11,7 @@ export function createInboxRepository(db: Kysely<Database>): InboxRepository {
   return {
     async insertIfNew(trx, row) {
       // ON CONFLICT without a target covers both unique indexes; a concurrent duplicate waits for the first
-      // transaction and then inserts nothing, and its caller rolls its attempt back.
+      // transaction and then does nothing, so it is applied exactly once.
       const r = await trx
         .insertInto('notification_inbox')
         .values(row)

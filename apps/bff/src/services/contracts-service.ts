@@ -4,7 +4,7 @@ import { type Clock, type ContractEvent, isRetryable, type WechatPayClient } fro
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig, PlanConfig } from '../config.ts';
 import type { ContractsRepository } from '../db/contracts-repository.ts';
-import type { ContractRow, ContractState, InboxRow } from '../db/database.ts';
+import type { ContractRow, ContractState } from '../db/database.ts';
 import type { InboxRepository } from '../db/inbox-repository.ts';
 import {
   AlreadySignedError,
@@ -40,9 +40,6 @@ export function userIdFor(mchId: string, openid: string): string {
   for (let i = 0; i < 16; i++) out += BASE62[h[i]! % 62];
   return out;
 }
-
-/** Thrown inside the notification transaction to roll back a duplicate's attempt. */
-const DUPLICATE = Symbol('duplicate notification');
 
 export interface ContractsService {
   plans(openid: string): Promise<Plan[]>;
@@ -507,85 +504,73 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
     const t = now();
     const eventTime = parseTime(event.envelope.create_time, t);
     let requeryId: string | undefined;
-    const outcome = await repo
-      .transaction(async (trx) => {
-        // The event is applied first and recorded after, with its final outcome, in the same transaction: a
-        // concurrent duplicate blocks on the contract row (or the inbox's unique index) until this commits,
-        // then finds the event recorded and rolls its own attempt back.
-        const row = event.family === 'unknown' ? undefined : await target(event, trx);
-        let result: InboxRow['outcome'] = event.family === 'unknown' ? 'ignored' : 'unmatched';
-        if (row) {
-          let changed = false;
-          if (event.family === 'edu-papay') {
-            const info = (event.resource as EduResource).contract_information;
-            const signedAt = parseTime(info?.create_time, eventTime);
-            changed =
-              event.kind === 'signed'
-                ? await repo.transition(
-                    row.id,
-                    'SIGNED',
-                    { eventTime, wechatContractId: info?.contract_id ?? null, signedAt },
-                    trx,
-                  )
-                : await repo.transition(
-                    row.id,
-                    'TERMINATED',
-                    {
-                      eventTime,
-                      wechatContractId: info?.contract_id ?? null,
-                      signedAt,
-                      terminatedAt: eventTime,
-                    },
-                    trx,
-                  );
-          } else {
-            const r = event.resource as QsResource;
-            const signedAt = parseTime(r.contract_signed_time, eventTime);
-            if (event.kind === 'signed') {
-              changed = await repo.transition(
+    const outcome = await repo.transaction(async (trx) => {
+      // Recorded first: a concurrent duplicate blocks on the inbox's unique index until this commits, then
+      // inserts nothing and stops (3 statements). The outcome is written by the same statement that moves
+      // the contract, so a new event costs one insert, the lookup and one update.
+      const inboxId = `n_${randomBytes(18).toString('base64url')}`;
+      const fresh = await d.inbox.insertIfNew(trx, {
+        id: inboxId,
+        envelope_id: event.envelope.id,
+        event_type: event.envelope.event_type,
+        business_key: key,
+        family: event.family,
+        kind: event.kind,
+        envelope: rawBody,
+        resource: event.plaintext,
+        serial: event.serial,
+        request_id: event.requestId ?? null,
+        outcome: event.family === 'unknown' ? 'ignored' : 'unmatched',
+        contract_id: null,
+        received_at: t,
+      });
+      if (!fresh) return 'duplicate' as const;
+      if (event.family === 'unknown') return 'ignored' as const;
+      const row = await target(event, trx);
+      if (!row) return 'unmatched' as const;
+      let changed: boolean;
+      if (event.family === 'edu-papay') {
+        const info = (event.resource as EduResource).contract_information;
+        const signedAt = parseTime(info?.create_time, eventTime);
+        const wechatContractId = info?.contract_id ?? null;
+        changed =
+          event.kind === 'signed'
+            ? await repo.transition(
                 row.id,
                 'SIGNED',
-                { eventTime, wechatContractId: r.contract_id ?? null, signedAt },
+                { eventTime, wechatContractId, signedAt, recordOnInbox: inboxId },
                 trx,
-              );
-            } else {
-              const at = parseTime(r.contract_terminate_info?.contract_terminated_time, eventTime);
-              changed = await repo.transition(
+              )
+            : await repo.transition(
                 row.id,
                 'TERMINATED',
-                { eventTime: at, wechatContractId: r.contract_id ?? null, signedAt, terminatedAt: at },
+                { eventTime, wechatContractId, signedAt, terminatedAt: eventTime, recordOnInbox: inboxId },
                 trx,
               );
-            }
-            requeryId = row.id;
-          }
-          result = changed ? 'applied' : 'unchanged';
+      } else {
+        const r = event.resource as QsResource;
+        const signedAt = parseTime(r.contract_signed_time, eventTime);
+        const wechatContractId = r.contract_id ?? null;
+        if (event.kind === 'signed') {
+          changed = await repo.transition(
+            row.id,
+            'SIGNED',
+            { eventTime, wechatContractId, signedAt, recordOnInbox: inboxId },
+            trx,
+          );
+        } else {
+          const at = parseTime(r.contract_terminate_info?.contract_terminated_time, eventTime);
+          changed = await repo.transition(
+            row.id,
+            'TERMINATED',
+            { eventTime: at, wechatContractId, signedAt, terminatedAt: at, recordOnInbox: inboxId },
+            trx,
+          );
         }
-        const fresh = await d.inbox.insertIfNew(trx, {
-          id: `n_${randomBytes(18).toString('base64url')}`,
-          envelope_id: event.envelope.id,
-          event_type: event.envelope.event_type,
-          business_key: key,
-          family: event.family,
-          kind: event.kind,
-          envelope: rawBody,
-          resource: event.plaintext,
-          serial: event.serial,
-          request_id: event.requestId ?? null,
-          outcome: result,
-          contract_id: row?.id ?? null,
-          received_at: t,
-        });
-        if (!fresh) throw DUPLICATE;
-        return result;
-      })
-      .catch((err: unknown) => {
-        if (err === DUPLICATE) {
-          requeryId = undefined;
-          return 'duplicate' as const;
-        }
-        throw err;
-      });
+        requeryId = row.id;
+      }
+      return changed ? ('applied' as const) : ('unchanged' as const);
+    });
     if (outcome === 'unmatched') {
       log.warn(
         { eventType: event.envelope.event_type, envelopeId: event.envelope.id },
