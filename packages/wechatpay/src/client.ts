@@ -191,8 +191,8 @@ export function createWechatPayClient(o: WechatPayClientOptions): WechatPayClien
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const raw = Buffer.from(await res.body.arrayBuffer());
-      return { status: res.statusCode, headers: res.headers, body: raw.toString('utf8') };
+      // Decoded once as UTF-8: these are the bytes the signature covers (spec §2.2).
+      return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
     } catch (err) {
       if (err instanceof WechatPayError) throw err;
       const code = (err as { code?: unknown }).code;
