@@ -7,10 +7,14 @@ cd "$(dirname "$0")/.."
 PNPM="npx -y pnpm@9.15.9"
 started=$(date +%s)
 
-if { [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "== installing Debian chromium for the browser tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null) \
-    || echo "!! chromium install failed; browser tests will fail"
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -d /usr/share/fonts/truetype/wqy ] || missing="$missing fonts-wqy-zenhei"
+command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing Debian packages for the browser and database tests:$missing"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null) \
+    || echo "!! apt-get install failed:$missing; the tests that need it will fail"
 fi
 
 echo "== install"

@@ -24,7 +24,7 @@ import {
   sessionsRepositoryPlugin,
 } from './plugins/repositories.ts';
 import servicesPlugin from './plugins/services.ts';
-import sessionPlugin, { tokenSessionId } from './plugins/session.ts';
+import sessionPlugin, { createTokenSessionId } from './plugins/session.ts';
 import wechatpayPlugin from './plugins/wechatpay.ts';
 import loginRoutes from './routes/auth/login.ts';
 import presignRoutes from './routes/contracts/presign.ts';
@@ -94,11 +94,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     allowedHeaders: ['authorization', 'content-type'],
     maxAge: 600,
   });
+  const tokenSessionId = createTokenSessionId(config.session.secret);
   await app.register(rateLimit, {
     global: true,
     max: config.http.rateLimitMax,
     timeWindow: 60_000,
-    // Per signed-in session when there is one, else per client IP.
+    // Per signed-in session (HMAC-checked) when there is one, else per client IP.
     keyGenerator: (req) => {
       const sid = tokenSessionId(req.headers.authorization);
       return sid ? `s:${sid}` : `ip:${req.ip}`;

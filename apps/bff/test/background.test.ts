@@ -105,6 +105,24 @@ describe('background reconciler (lost notifications)', () => {
     );
   });
 
+  it('edu: an UNSIGNED "not found" answer never terminates a contract; WeChat\'s signed one does', async () => {
+    h = await startHarness();
+    const id = await signEdu(h);
+    const row = (await h.app.contractsRepository.findById(id))!;
+    for (const m of h.sandboxConfig.merchants) m.eduNotifyUrl = `${DEAD}/v1/notify/edu-papay`;
+    expect((await h.control('POST', `/contracts/${row.wechat_contract_id}/user-terminate`)).status).toBe(200);
+    // Something between us and WeChat answers the query with an unsigned 404 RESOURCE_NOT_EXISTS.
+    expect((await h.control('PUT', '/faults', { unsignedErrorRate: 1 })).status).toBeLessThan(300);
+    h.clock.advance(h.config.background.reconcile.signedAfterSeconds + 1);
+    expect((await h.app.background.reconciler.runOnce()).checked).toContain(id);
+    expect((await h.app.contractsRepository.findById(id))?.state).toBe('SIGNED');
+
+    await h.control('DELETE', '/faults');
+    h.clock.advance(h.config.background.reconcile.signedAfterSeconds + 1);
+    expect((await h.app.background.reconciler.runOnce()).checked).toContain(id);
+    expect((await h.app.contractsRepository.findById(id))?.state).toBe('TERMINATED');
+  });
+
   it('edu: a RELEASE dropped on its first delivery and a pass before the retry still ends TERMINATED once', async () => {
     h = await startHarness({ sandbox: { notify: { timeScale: 1 } } });
     const id = await signEdu(h);

@@ -191,8 +191,9 @@ export function createWechatPayClient(o: WechatPayClientOptions): WechatPayClien
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      // Decoded once as UTF-8: these are the bytes the signature covers (spec §2.2).
-      return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+      // Decoded by Buffer, not body.text(): text() strips a UTF-8 BOM, and the signature covers every byte.
+      const raw = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, headers: res.headers, body: raw.toString('utf8') };
     } catch (err) {
       if (err instanceof WechatPayError) throw err;
       const code = (err as { code?: unknown }).code;
@@ -209,9 +210,8 @@ export function createWechatPayClient(o: WechatPayClientOptions): WechatPayClien
 
   /** Non-2xx: verify when signed (a forged error must not pass as WeChat's word), then ApiError. */
   function throwApiError(answer: RawAnswer): never {
-    if (getHeader(answer.headers, HEADER.signature) !== undefined) {
-      validateSignedMessage(answer.headers, answer.body, validateOptions);
-    }
+    const signed = getHeader(answer.headers, HEADER.signature) !== undefined;
+    if (signed) validateSignedMessage(answer.headers, answer.body, validateOptions);
     const e = parseErrorBody(answer.body);
     throw new ApiError({
       status: answer.status,
@@ -219,6 +219,7 @@ export function createWechatPayClient(o: WechatPayClientOptions): WechatPayClien
       apiMessage: e.message,
       detail: e.detail,
       requestId: getHeader(answer.headers, HEADER.requestId) || undefined,
+      verified: signed,
     });
   }
 

@@ -133,6 +133,8 @@ export interface ApiErrorFields {
   apiMessage?: string | undefined;
   detail?: unknown;
   requestId?: string | undefined;
+  /** The error answer carried a WeChat Pay signature that verified (unsigned error answers exist). */
+  verified?: boolean;
 }
 
 /**
@@ -145,6 +147,11 @@ export class ApiError extends WechatPayError {
   readonly apiMessage: string | undefined;
   readonly detail: unknown;
   readonly retryable: boolean;
+  /**
+   * True only when the error answer was signed and its signature verified. An unsigned error may come from
+   * anything between us and WeChat: never take an irreversible decision on it.
+   */
+  readonly verified: boolean;
 
   constructor(f: ApiErrorFields) {
     const code = f.apiCode !== undefined && /^[A-Z0-9_]{1,64}$/.test(f.apiCode) ? f.apiCode : 'UNKNOWN';
@@ -154,6 +161,7 @@ export class ApiError extends WechatPayError {
     this.apiMessage = f.apiMessage;
     this.detail = f.detail;
     this.retryable = f.status === 429 || f.status >= 500;
+    this.verified = f.verified === true;
   }
 }
 

@@ -258,6 +258,7 @@ describe('client against a signing loopback server', () => {
     expect(api.detail).toEqual(detail);
     expect(api.requestId).toBe('REQ-400');
     expect(api.retryable).toBe(false);
+    expect(api.verified).toBe(true);
     expect(api.message).not.toContain('参数错误');
   });
 
@@ -270,6 +271,7 @@ describe('client against a signing loopback server', () => {
     const err = await rejection(client.eduPapay.presign(presignBody));
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).retryable).toBe(true);
+    expect((err as ApiError).verified).toBe(false);
     expect(isRetryable(err)).toBe(true);
   });
 

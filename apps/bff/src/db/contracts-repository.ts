@@ -51,13 +51,20 @@ export interface ContractsRepository {
     states: ContractState[],
     db?: Db,
   ): Promise<ContractRow | undefined>;
+  /** Same, among contracts whose sign link was handed out (presign READY). */
+  findLatestReadyForUserPlan(
+    openid: string,
+    planKey: string,
+    states: ContractState[],
+    db?: Db,
+  ): Promise<ContractRow | undefined>;
   claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
   completePresign(
     id: string,
     o: { signToken: string; navigate: string; expiresAt: Date; now: Date },
   ): Promise<ContractRow>;
-  /** Forget a presign WeChat definitely refused (no token ever reached the user). */
-  abandonPresign(id: string): Promise<void>;
+  /** Forget a presign WeChat definitely refused (no token ever reached the user), if still ours. */
+  abandonPresign(id: string, claimedAt: Date): Promise<void>;
   /** Moves a contract forward; a move backwards or sideways changes nothing and returns false. */
   transition(id: string, to: ContractState, f: TransitionFields, db?: Db): Promise<boolean>;
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
@@ -130,6 +137,19 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .where('openid', '=', openid)
         .where('plan_key', '=', planKey)
         .where('state', 'in', states)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+
+    findLatestReadyForUserPlan: (openid, planKey, states, d = db) =>
+      d
+        .selectFrom('contracts')
+        .selectAll()
+        .where('openid', '=', openid)
+        .where('plan_key', '=', planKey)
+        .where('state', 'in', states)
+        .where('presign_status', '=', 'READY')
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(1)
@@ -213,11 +233,15 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .executeTakeFirstOrThrow();
     },
 
-    async abandonPresign(id) {
+    async abandonPresign(id, claimedAt) {
+      // Only the claim this request still owns (a takeover re-stamps claimed_at), and never a contract a
+      // notification has already moved on.
       await db
         .deleteFrom('contracts')
         .where('id', '=', id)
         .where('presign_status', '=', 'CREATING')
+        .where('state', '=', 'PENDING')
+        .where('claimed_at', '=', claimedAt)
         .execute();
     },
 

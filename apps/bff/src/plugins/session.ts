@@ -22,10 +22,24 @@ declare module 'fastify' {
 const VERSION = 'v1';
 const TOKEN_RE = /^v1\.([A-Za-z0-9_-]{43})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
 
-/** The session id part of a well-formed token, without checking it (rate limiting keys on it). */
-export function tokenSessionId(authorization: string | undefined): string | undefined {
-  const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
-  return token ? TOKEN_RE.exec(token)?.[1] : undefined;
+/**
+ * The session id of a token whose HMAC checks out (no database read): rate limiting keys on it. A forged or
+ * malformed token yields undefined, so it cannot buy itself a fresh rate-limit bucket.
+ */
+export function createTokenSessionId(
+  secret: Buffer,
+): (authorization: string | undefined) => string | undefined {
+  return (authorization) => {
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+    const m = token ? TOKEN_RE.exec(token) : null;
+    if (!m) return undefined;
+    const [, id, exp, sig] = m as unknown as [string, string, string, string];
+    const expected = Buffer.from(
+      createHmac('sha256', secret).update(`${VERSION}.${id}.${exp}`).digest('base64url'),
+    );
+    const given = Buffer.from(sig);
+    return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
+  };
 }
 
 /**

@@ -173,8 +173,10 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
             : {}),
         });
       } catch (err) {
-        const e = err as { code?: string; apiCode?: string };
-        if (e.code === 'WECHATPAY_API_ERROR' && e.apiCode && terminatedCodes.has(e.apiCode)) return null;
+        const e = err as { code?: string; apiCode?: string; verified?: boolean };
+        // TERMINATED is final: only WeChat's own (signed, verified) word may put a contract there.
+        if (e.code === 'WECHATPAY_API_ERROR' && e.verified && e.apiCode && terminatedCodes.has(e.apiCode))
+          return null;
         throw err;
       }
     });
@@ -352,7 +354,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
     } catch (err) {
       // Nothing reached the user: drop the claim so the next tap starts clean (a new code for QS; WeChat's
       // session for the old code, if one was made, just expires unused).
-      await repo.abandonPresign(claim.row.id);
+      await repo.abandonPresign(claim.row.id, claim.row.claimed_at);
       throw err;
     }
     const row = await repo.completePresign(claim.row.id, {
@@ -381,7 +383,9 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
           }),
         ),
       );
-      const signed = list?.data?.find((c) => c.contract_information?.contract_status === 'ADD');
+      const signed = list?.data?.find(
+        (c) => c.contract_information?.contract_status === 'ADD' && (!c.plan_id || c.plan_id === p.planId),
+      );
       const info = signed?.contract_information;
       if (info?.contract_id) {
         const other = await repo.findByWechatId('edu-papay', info.contract_id);
@@ -484,7 +488,8 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
       // A RELEASE may overtake its SIGNING (reordered delivery): then it applies to the pending contract.
       const states: ContractState[] =
         event.kind === 'signed' ? ['PENDING', 'EXPIRED'] : ['SIGNED', 'PENDING', 'EXPIRED'];
-      const row = await repo.findLatestForUserPlan(r.openid, p.planKey, states, trx);
+      // Only rows whose sign link was handed out: a row still being created cannot be what was signed.
+      const row = await repo.findLatestReadyForUserPlan(r.openid, p.planKey, states, trx);
       return row && !row.wechat_contract_id ? row : undefined;
     }
     if (event.family === 'password-exempt') {
@@ -571,6 +576,14 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
       }
       return changed ? ('applied' as const) : ('unchanged' as const);
     });
+    if (outcome === 'ignored') {
+      // Answered 204 and never redelivered: if this is a contract event under a name we do not map (the
+      // password-exempt names are UNCONFIRMED), NOTIFY_EVENT_TYPES must learn it; reconcile catches up.
+      log.warn(
+        { eventType: event.envelope.event_type, envelopeId: event.envelope.id },
+        'notification event type is not mapped (NOTIFY_EVENT_TYPES): stored as ignored',
+      );
+    }
     if (outcome === 'unmatched') {
       log.warn(
         { eventType: event.envelope.event_type, envelopeId: event.envelope.id },

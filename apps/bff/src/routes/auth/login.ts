@@ -6,7 +6,11 @@ const login: FastifyPluginAsyncTypebox<{ maxPerMinute: number }> = async (app, o
   app.post(
     routes.login.url,
     {
-      config: { rateLimit: { max: opts.maxPerMinute, timeWindow: 60_000 } },
+      // Per client IP whatever the request carries: each login costs a jscode2session call on the merchant's
+      // appid, whose own frequency limit (45011) must not be spent by one client.
+      config: {
+        rateLimit: { max: opts.maxPerMinute, timeWindow: 60_000, keyGenerator: (req) => `login:${req.ip}` },
+      },
       schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginReply, ...errorReplies } },
     },
     async (request) => {
