@@ -59,7 +59,7 @@ const h=document.createElement('tr');cols.forEach(c=>{const th=document.createEl
 if(!rows.length){const tr=document.createElement('tr');tr.appendChild(cell('none yet'));t.appendChild(tr);return}
 rows.slice(-50).reverse().forEach(r=>{const tr=document.createElement('tr');cols.forEach(c=>tr.appendChild(cell(r[c])));t.appendChild(tr)})}
 const list=(j)=>Array.isArray(j)?j:(j.contracts||j.deliveries||j.data||[]);
-fetch('/__sandbox/contracts').then(r=>r.json()).then(j=>fill('contracts',list(j),['contractId','kind','status','state','openid','planId','serviceId','outContractCode']));
+fetch('/__sandbox/contracts').then(r=>r.json()).then(j=>fill('contracts',list(j).map(c=>({...c,contract_state:c.contract_state||(c.contract_information||{}).contract_status})),['contractId','kind','contract_state','openid','plan_id','service_id','out_contract_code']));
 fetch('/__sandbox/deliveries').then(r=>r.json()).then(j=>fill('deliveries',list(j),['startedAt','eventType','contractId','attempt','kind','status','ok']));`,
       ),
     ),
