@@ -198,7 +198,7 @@ export interface AppConfig {
  * What `WECHATPAY_SANDBOX_KEYS_PATH` holds: the sandbox's `sandbox-merchant.json` (apps/sandbox/src/dev-keys.ts,
  * `DevMerchantFile`). Key material stays in the files it points to.
  */
-interface SandboxKeys {
+export interface SandboxKeys {
   mchId?: string;
   merchantSerialNo?: string;
   merchantPrivateKeyPath?: string;

@@ -5,6 +5,7 @@ export {
   EnvSchema,
   loadConfig,
   type PlanConfig,
+  type SandboxKeys,
 } from './config.ts';
 // For `@qianyue/doctor`: open the database the BFF would, and know which migrations it expects.
 export { createDatabase, databaseKind, migrateToLatest } from './db/create-database.ts';

@@ -2,6 +2,8 @@
  * Everything the doctor takes from the BFF, in one place: the doctor must read configuration exactly as the
  * BFF does (same variables, same defaults, same key loaders, same database opener and migration list).
  */
+
+export type { SandboxKeys } from '@qianyue/bff';
 export {
   BffConfigError,
   createDatabase,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
-import { DEFAULT_SANDBOX_KEYS_PATH, EnvSchema } from './bff.ts';
+import { DEFAULT_SANDBOX_KEYS_PATH, EnvSchema, type SandboxKeys } from './bff.ts';
 
 /*
  * Where each setting comes from, resolved with the BFF's rules (apps/bff/src/config.ts): `NAME_PATH` (a
@@ -21,21 +21,8 @@ export interface Setting {
   file?: string;
 }
 
-/** The sandbox's `sandbox-merchant.json` (apps/sandbox/src/dev-keys.ts `DevMerchantFile`). */
-export interface SandboxKeysFile {
-  mchId?: string;
-  merchantSerialNo?: string;
-  merchantPrivateKeyPath?: string;
-  apiV3KeyPath?: string;
-  wechatpayPublicKeyId?: string;
-  wechatpayPublicKeyPath?: string;
-  appId?: string;
-  appSecret?: string;
-  eduPlans?: string[];
-  qsServices?: number[];
-  subMchId?: string;
-  subAppId?: string;
-}
+/** The sandbox's `sandbox-merchant.json`, as the BFF reads it. */
+export type SandboxKeysFile = SandboxKeys;
 
 export interface Sources {
   env: Env;

@@ -17,6 +17,18 @@ export function ErrorView(props: { error: ApiError; onRetry: () => void; retryId
   );
 }
 
+/** A failed action (sign, terminate) above content that stays usable: message by code and a retry. */
+export function ActionErrorNotice(props: { error: ApiError; onRetry: () => void }) {
+  return (
+    <View className="notice" id="action-error">
+      <Text id="error-message">{messageFor(props.error.code)}</Text>
+      <Button className="btn btn--plain" id="retry" size="mini" onClick={props.onRetry}>
+        重试
+      </Button>
+    </View>
+  );
+}
+
 export function Loading(props: { text?: string; id?: string }) {
   return (
     <View className="loading" id={props.id ?? 'loading'}>

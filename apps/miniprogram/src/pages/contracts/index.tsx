@@ -2,12 +2,11 @@ import type { Contract, ContractsReply } from '@qianyue/api';
 import { Button, Text, View } from '@tarojs/components';
 import Taro, { useDidShow } from '@tarojs/taro';
 import { useRef, useState } from 'react';
-import { ErrorView, Loading } from '../../components/error-view.tsx';
+import { ActionErrorNotice, ErrorView, Loading } from '../../components/error-view.tsx';
 import { useResource } from '../../hooks/use-resource.ts';
 import { useServices } from '../../services/context.ts';
 import { formatDate, stateLabel } from '../../services/contract-view.ts';
 import { type ApiError, toApiError } from '../../services/errors.ts';
-import { messageFor } from '../../services/messages.ts';
 import { terminateAndConfirm } from '../../services/sign-flow.ts';
 import { sleep } from '../../services/taro-adapters.ts';
 
@@ -85,21 +84,14 @@ export default function ContractsPage() {
       {state.status === 'error' ? <ErrorView error={state.error} onRetry={reload} /> : null}
 
       {actionError ? (
-        <View className="notice" id="action-error">
-          <Text id="error-message">{messageFor(actionError.error.code)}</Text>
-          <Button
-            className="btn btn--plain"
-            id="retry"
-            size="mini"
-            onClick={() => {
-              const c = state.data?.contracts.find((x) => x.contractId === actionError.contractId);
-              setActionError(undefined);
-              if (c) terminate(c, true);
-            }}
-          >
-            重试
-          </Button>
-        </View>
+        <ActionErrorNotice
+          error={actionError.error}
+          onRetry={() => {
+            const c = state.data?.contracts.find((x) => x.contractId === actionError.contractId);
+            setActionError(undefined);
+            if (c) terminate(c, true);
+          }}
+        />
       ) : null}
 
       {state.data ? (

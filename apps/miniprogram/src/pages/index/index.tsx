@@ -2,13 +2,12 @@ import type { Plan, PlansReply } from '@qianyue/api';
 import { Button, Text, View } from '@tarojs/components';
 import Taro, { useDidShow } from '@tarojs/taro';
 import { useRef, useState } from 'react';
-import { ErrorView, Loading } from '../../components/error-view.tsx';
+import { ActionErrorNotice, ErrorView, Loading } from '../../components/error-view.tsx';
 import { useResource } from '../../hooks/use-resource.ts';
 import { RESULT_PAGE } from '../../platform/platform.ts';
 import { useServices } from '../../services/context.ts';
 import { hintFromExtraData, stateLabel } from '../../services/contract-view.ts';
 import { type ApiError, toApiError } from '../../services/errors.ts';
-import { messageFor } from '../../services/messages.ts';
 
 function signLabel(plan: Plan): string {
   if (plan.state === 'PENDING') return '继续签约';
@@ -103,21 +102,14 @@ export default function PlansPage() {
         </Text>
       ) : null}
       {actionError ? (
-        <View className="notice" id="action-error">
-          <Text id="error-message">{messageFor(actionError.error.code)}</Text>
-          <Button
-            className="btn btn--plain"
-            id="retry"
-            size="mini"
-            onClick={() => {
-              const plan = state.data?.plans.find((p) => p.planKey === actionError.planKey);
-              setActionError(undefined);
-              if (plan) sign(plan);
-            }}
-          >
-            重试
-          </Button>
-        </View>
+        <ActionErrorNotice
+          error={actionError.error}
+          onRetry={() => {
+            const plan = state.data?.plans.find((p) => p.planKey === actionError.planKey);
+            setActionError(undefined);
+            if (plan) sign(plan);
+          }}
+        />
       ) : null}
 
       {state.data ? (
