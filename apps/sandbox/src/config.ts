@@ -155,7 +155,7 @@ export const REPO_ROOT = path.resolve(HERE, '../../..');
 export function fixturesDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.QIANYUE_FIXTURES_DIR
     ? path.resolve(env.QIANYUE_FIXTURES_DIR)
-    : path.resolve(REPO_ROOT, '../shared/fixtures');
+    : path.resolve(REPO_ROOT, 'fixtures');
 }
 
 const readText = (file: string) => readFileSync(file, 'utf8');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /*
- * A throwaway PostgreSQL cluster (shared/design/ci-recipes.md): initdb + pg_ctl as user `postgres` in a temp dir,
+ * A throwaway PostgreSQL cluster : initdb + pg_ctl as user `postgres` in a temp dir,
  * on a loopback port. Returns undefined (the caller prints a note and skips) when the binaries are absent or
  * it cannot start. Stopped by its own postmaster pid only.
  */

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The shared openssl/Java-made fixtures; expected values are only ever read from here, never computed. */
+/** The TEST-ONLY openssl/Java-made fixtures in the repository's `fixtures/`; expected values are only ever read from here, never computed. */
 export const FIXTURES_DIR =
   process.env.QIANYUE_FIXTURES_DIR ??
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures');
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures');
 
 export function fixtureText(rel: string): string {
   return readFileSync(path.join(FIXTURES_DIR, rel), 'utf8');

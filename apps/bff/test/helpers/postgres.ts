@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 
 /*
- * A throwaway PostgreSQL 15 cluster for the tests (recipe: shared/design/ci-recipes.md): initdb into a temp
+ * A throwaway PostgreSQL 15 cluster for the tests (initdb + pg_ctl, as in bench/src/support/postgres.ts): initdb into a temp
  * dir as user `postgres` (PostgreSQL refuses root), start it on a free loopback port, stop it by its own pid.
  */
 

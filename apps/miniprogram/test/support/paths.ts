@@ -8,7 +8,7 @@ export const H5_DIR = path.join(APP_DIR, 'dist-h5');
 export const ARTIFACTS_DIR = path.join(REPO_DIR, 'test-artifacts', 'miniprogram');
 export const FIXTURES_DIR = process.env.QIANYUE_FIXTURES_DIR
   ? path.resolve(process.env.QIANYUE_FIXTURES_DIR)
-  : path.resolve(REPO_DIR, '../shared/fixtures');
+  : path.resolve(REPO_DIR, 'fixtures');
 /** Written by the global setup after a successful build: { type, ms, builtAt }. */
 export const BUILD_INFO = '.build-info.json';
 /** Test-only files placed in the build output (not part of the bundle, skipped by the scans). */
