@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PasswordExemptMode } from '@qianyue/wechatpay';
 import { ConfigError } from './errors.ts';
 import { type FaultConfig, parseFaults } from './faults.ts';
 
@@ -25,6 +26,9 @@ export interface MerchantConfig {
   subMchIds: string[];
   /** Sub-merchant AppIDs; empty = any. */
   subAppIds: string[];
+  /** Password-exempt pre-sign paths this merchant may call (normal = direct merchant, service-provider,
+   *  qs = institution); another path answers 403 NO_AUTH. Absent = all three. */
+  passwordExemptModes?: PasswordExemptMode[];
 }
 
 export type PlatformMode = 'publicKey' | 'certificate' | 'migrating';
@@ -60,13 +64,25 @@ export interface NotifyConfig {
   notifyOnMerchantTerminate: boolean;
   /** Event names; the QS ones are UNCONFIRMED (spec contract-apis §2.5). */
   eventTypes: { eduSigned: string; eduTerminated: string; qsSigned: string; qsTerminated: string };
+  /** Owner-field naming of password-exempt notification resources (UNCONFIRMED, U12): 'per-mode' = the
+   *  service-provider mode uses the 委托代扣 partner names (sp_mchid, sp_appid, sp_openid), the others the query
+   *  answer's (mchid, appid, openid); 'query' = the query answer's names in every mode. */
+  passwordExemptNaming: 'per-mode' | 'query';
   /** How long a reordered notification is held back at most, in ms (before time scaling it is not scaled). */
   reorderHoldMs: number;
 }
 
-export interface MiniProgramConfig {
+export interface MiniProgramApp {
   appId: string;
   appSecret: string;
+}
+
+export interface MiniProgramConfig {
+  /** The merchant's own mini-program (the default of /__sandbox/login-code). */
+  appId: string;
+  appSecret: string;
+  /** More mini-programs jscode2session serves, e.g. the sub-merchant's own (the `sub_appid` of SP/QS modes). */
+  otherApps: MiniProgramApp[];
   /** openids whose login WeChat risk control blocks (errcode 40226). */
   highRiskOpenids: string[];
   /** wx.login codes live 5 minutes. */
@@ -85,9 +101,37 @@ export interface SignMiniProgramConfig {
 export interface RulesConfig {
   /** Edu presign with a period_start_date before today (UTC+8) → INVALID_REQUEST (UNCONFIRMED). */
   rejectPastPeriodStart: boolean;
-  /** What edu query-by-user answers for a user without contracts: an empty list, or 404 (UNCONFIRMED). */
+  /** What edu query-by-user answers for a user without contracts. The doc says "返回明确错误码" (an error,
+   *  not an empty list), so 'not-found' is the default; 'empty' keeps the older behaviour. */
   userWithoutContracts: 'empty' | 'not-found';
+  /** The 404 codes of "no such contract" answers (all UNCONFIRMED, hence settable): edu query-by-id of a
+   *  terminated contract, edu query-by-user without a contract, password-exempt query before signing. */
+  notFoundCodes: { eduTerminated: string; eduNoContract: string; passwordExemptNotSigned: string };
+  /** An openid the sandbox never issued: 'accept' (pairing unknown; documented example ids pass) or 'reject'
+   *  (400 PARAM_ERROR like an openid of another AppID). An openid of ANOTHER AppID is always refused. */
+  unknownOpenids: 'accept' | 'reject';
+  /** Service-provider 免密 pre-sign without sp_openid and sub_openid → 400 PARAM_ERROR (U1, inferred: yes). */
+  spRequireOpenid: boolean;
+  /** Edu pre-sign `openid`: 'appid' = must be the user under `appid` (the doc); 'appid-or-sub-appid' = may
+   *  also be the user under `sub_appid` when the mini-program is the sub-merchant's (UNCONFIRMED leniency). */
+  eduOpenidOwner: 'appid' | 'appid-or-sub-appid';
 }
+
+export const DEFAULT_RULES: RulesConfig = {
+  rejectPastPeriodStart: true,
+  userWithoutContracts: 'not-found',
+  notFoundCodes: {
+    // contract-apis.md §1.3 suggests RESOURCE_NOT_EXISTS for a terminated edu contract; the edu pages'
+    // generic table lists 404 NOT_FOUND "请求的资源不存在" (contract-apis-next.md §5.2, U18).
+    eduTerminated: 'RESOURCE_NOT_EXISTS',
+    eduNoContract: 'NOT_FOUND',
+    // U6: the first of PE_NOT_FOUND_CODES (RESOURCE_NOT_EXISTS, NOT_FOUND).
+    passwordExemptNotSigned: 'RESOURCE_NOT_EXISTS',
+  },
+  unknownOpenids: 'accept',
+  spRequireOpenid: true,
+  eduOpenidOwner: 'appid',
+};
 
 export interface SandboxConfig {
   merchants: MerchantConfig[];
@@ -138,6 +182,7 @@ export const DEFAULT_NOTIFY: NotifyConfig = {
     qsSigned: 'ENTRUST.SIGN',
     qsTerminated: 'ENTRUST.TERMINATE',
   },
+  passwordExemptNaming: 'per-mode',
   reorderHoldMs: 2000,
 };
 
@@ -169,6 +214,8 @@ export const TEST_IDS = {
   planId: '101164396123311331',
   serviceId: 12535,
   appSecret: 'TESTONLYappSecret0000000000000000',
+  /** The sub-merchant's own mini-program (sub_appid) also logs users in. */
+  subAppSecret: 'TESTONLYsubAppSecret000000000000',
 } as const;
 
 type DeepPartial<T> = {
@@ -209,6 +256,7 @@ export function testSandboxConfig(overrides: SandboxConfigOverrides = {}): Sandb
     miniProgram: {
       appId: TEST_IDS.appId,
       appSecret: TEST_IDS.appSecret,
+      otherApps: [{ appId: TEST_IDS.subAppId, appSecret: TEST_IDS.subAppSecret }],
       highRiskOpenids: [],
       codeTtlSeconds: 300,
       rateLimitPerMinute: 100,
@@ -217,7 +265,7 @@ export function testSandboxConfig(overrides: SandboxConfigOverrides = {}): Sandb
     clockSkewSeconds: 300,
     notify: { ...DEFAULT_NOTIFY, timeScale: 0.001, timeoutMs: 2000 },
     signMiniProgram: { ...DEFAULT_SIGN_MINI_PROGRAM },
-    rules: { rejectPastPeriodStart: true, userWithoutContracts: 'empty' },
+    rules: { ...DEFAULT_RULES, notFoundCodes: { ...DEFAULT_RULES.notFoundCodes } },
     signErrorAnswers: true,
     publicUrl: '',
     seed: 42,
@@ -246,7 +294,11 @@ function mergeConfig(base: SandboxConfig, o: SandboxConfigOverrides): SandboxCon
       eventTypes: { ...base.notify.eventTypes, ...o.notify?.eventTypes },
     },
     signMiniProgram: { ...base.signMiniProgram, ...o.signMiniProgram },
-    rules: { ...base.rules, ...o.rules },
+    rules: {
+      ...base.rules,
+      ...(o.rules as Partial<RulesConfig>),
+      notFoundCodes: { ...base.rules.notFoundCodes, ...o.rules?.notFoundCodes },
+    },
     faults: (o.faults as FaultConfig | undefined) ?? base.faults,
   };
 }
@@ -368,7 +420,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
     }
   }
 
-  const userWithout = env.SANDBOX_USER_WITHOUT_CONTRACTS || 'empty';
+  const userWithout = env.SANDBOX_USER_WITHOUT_CONTRACTS || 'not-found';
   if (userWithout !== 'empty' && userWithout !== 'not-found') {
     throw new ConfigError('SANDBOX_USER_WITHOUT_CONTRACTS must be empty or not-found');
   }
@@ -379,6 +431,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
     miniProgram: {
       appId: env.SANDBOX_MINIPROGRAM_APP_ID || TEST_IDS.appId,
       appSecret: env.SANDBOX_MINIPROGRAM_APP_SECRET || TEST_IDS.appSecret,
+      otherApps: [],
       highRiskOpenids: list('SANDBOX_HIGH_RISK_OPENIDS'),
       codeTtlSeconds: intEnv(env, 'SANDBOX_LOGIN_CODE_TTL_SECONDS', 300),
       rateLimitPerMinute: intEnv(env, 'SANDBOX_LOGIN_RATE_LIMIT_PER_MINUTE', 100),
@@ -404,6 +457,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv): SandboxConfig {
     },
     signMiniProgram: { ...DEFAULT_SIGN_MINI_PROGRAM },
     rules: {
+      ...DEFAULT_RULES,
       rejectPastPeriodStart: boolEnv(env, 'SANDBOX_REJECT_PAST_PERIOD_START', true),
       userWithoutContracts: userWithout,
     },
