@@ -47,7 +47,7 @@ async function login(appId: string, user: string): Promise<string> {
     js_code: minted.code,
     grant_type: 'authorization_code',
   });
-  const session = await (await fetch(`${sb.url}/sns/jscode2session?${q}`)).json();
+  const session = (await (await fetch(`${sb.url}/sns/jscode2session?${q}`)).json()) as { openid?: string };
   expect(session.openid).toBe(minted.openid);
   return session.openid as string;
 }
@@ -90,7 +90,7 @@ describe('one person, one openid per mini-program', () => {
         await fetch(
           `${sb.url}/sns/jscode2session?${new URLSearchParams({ appid, secret, js_code: minted.code, grant_type: 'authorization_code' })}`,
         )
-      ).json();
+      ).json() as Promise<{ errcode?: number }>;
     expect((await ask(IDS.subAppId, 'wrong')).errcode).toBe(40125);
     expect((await ask('wx0000000000000000', SUB_SECRET)).errcode).toBe(40013);
     expect((await control(sb.url, 'POST', '/login-code', { appId: 'wx0000000000000000' })).status).toBe(400);
