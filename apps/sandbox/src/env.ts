@@ -132,7 +132,13 @@ export const SandboxEnvSchema = Type.Object({
   SANDBOX_SEED: Int(1, 'PRNG seed (faults, openids)'),
   SANDBOX_FAULTS: Str('JSON fault configuration'),
   SANDBOX_CONTROL: Flag(true, 'control API and simulated pages'),
-  SANDBOX_CONTROL_ALLOW_ORIGIN: Str('origin allowed to call the control API cross-origin (the H5 demo)'),
+  SANDBOX_CONTROL_ALLOW_ORIGIN: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/\\s]+$',
+      description: 'an origin such as http://192.168.1.5:10086',
+    }),
+  ),
+  SANDBOX_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30000 }),
   SANDBOX_DELIVERY_LOG_LIMIT: Int(10000, 'delivery log entries kept'),
   SANDBOX_NOTIFICATION_LOG_LIMIT: Int(10000, 'finished notification records kept'),
   SANDBOX_SESSION_RETENTION_SECONDS: Int(86400, 'how long an expired session stays readable'),
@@ -309,6 +315,7 @@ export function loadSandboxConfig(env: Record<string, string | undefined>): Sand
     seed: e.SANDBOX_SEED,
     faults: faultsFromEnv(e.SANDBOX_FAULTS),
     controlEnabled: flag(e.SANDBOX_CONTROL),
+    requestTimeoutMs: e.SANDBOX_REQUEST_TIMEOUT_MS,
     ...(e.SANDBOX_CONTROL_ALLOW_ORIGIN ? { controlAllowOrigin: e.SANDBOX_CONTROL_ALLOW_ORIGIN } : {}),
     deliveryLogLimit: e.SANDBOX_DELIVERY_LOG_LIMIT,
     notificationLogLimit: e.SANDBOX_NOTIFICATION_LOG_LIMIT,
