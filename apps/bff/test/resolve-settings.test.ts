@@ -80,7 +80,7 @@ const CASES: Array<[string, Record<string, string | undefined>, string | undefin
       WECHAT_MINI_PROGRAMS: JSON.stringify({ [TEST_IDS.subAppId]: SUB_APP_SECRET }),
       PLANS: plans(
         { ...edu, planKey: 'e1', mode: 'direct', billing },
-        { ...edu, planKey: 'e2', mode: 'service-provider', openidUnder: 'sub_appid' },
+        { ...edu, planKey: 'e2', mode: 'service-provider', subAppId: TEST_IDS.subAppId },
         { ...pe, planKey: 'p1', mode: 'direct' },
         { ...pe, planKey: 'p2', mode: 'service-provider', openidUnder: 'sub_appid' },
         { ...pe, planKey: 'p3', mode: 'qs' },

@@ -46,7 +46,8 @@ export const PLANS = [
   {
     planKey: 'edu-monthly',
     family: 'edu-papay',
-    mode: 'direct',
+    // The notification vectors in fixtures/ are service-provider payloads (sub_mchid 1900000209).
+    mode: 'service-provider',
     planId: TEST_IDS.planId,
     name: '教育续费（月付）',
     description: 'Monthly tuition renewal',
@@ -92,6 +93,8 @@ export function testEnv(sandboxUrl: string, extra: Record<string, string> = {}):
     LOGIN_RATE_LIMIT_MAX: '1000',
     // Background reconciler off in tests unless a test turns it on (or calls app.background.reconciler).
     RECONCILE_INTERVAL_SECONDS: '0',
+    // Tests drive a fake clock: the per-contract poll throttle is off unless a test turns it on.
+    RECONCILE_USER_MIN_INTERVAL_SECONDS: '0',
     ...extra,
   };
 }
