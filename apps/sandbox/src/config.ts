@@ -147,6 +147,9 @@ export interface SandboxConfig {
   faults: FaultConfig;
   /** Control API (/__sandbox/*) and the simulated pages (/sign, /login). */
   controlEnabled: boolean;
+  /** A client must send its whole request within this many ms (slow clients cannot hold connections open).
+   *  Time spent answering is not counted, so injected answer delays are unaffected. */
+  requestTimeoutMs: number;
   /** The one origin allowed to call the control API cross-origin (the H5 demo's); absent = same-origin only. */
   controlAllowOrigin?: string;
   /** Keep at most this many entries in the delivery log (oldest dropped). */

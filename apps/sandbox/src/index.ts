@@ -13,6 +13,7 @@ export {
 export { EXAMPLE_IDS } from './defaults.ts';
 // Test data (fixture keys, test ids, testSandboxConfig) lives in `@qianyue/sandbox/testing`, outside src/.
 export { DEV_MERCHANT_FILE, type DevMerchantFile, generateDevKeys } from './dev-keys.ts';
-export { loadSandboxConfig, readSandboxEnv, type SandboxEnv, SandboxEnvSchema } from './env.ts';
+export { loadSandboxConfig } from './env.ts';
+export { readSandboxEnv, type SandboxEnv, SandboxEnvSchema } from './env-schema.ts';
 export type { FaultConfig, NotifyFaults, RouteFaults } from './faults.ts';
 export type { DeliveryRecord, NotificationRecord } from './notifier.ts';

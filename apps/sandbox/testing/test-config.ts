@@ -98,6 +98,7 @@ export function testSandboxConfig(overrides: SandboxConfigOverrides = {}): Sandb
     seed: 42,
     faults: {},
     controlEnabled: true,
+    requestTimeoutMs: 30000,
     deliveryLogLimit: 10000,
     notificationLogLimit: 10000,
     sessionRetentionSeconds: 86400,
@@ -112,7 +113,7 @@ function mergeConfig(base: SandboxConfig, o: SandboxConfigOverrides): SandboxCon
     ...base,
     ...pick(o, ['presignTtlSeconds', 'clockSkewSeconds', 'signErrorAnswers', 'publicUrl', 'seed']),
     ...pick(o, ['controlEnabled', 'deliveryLogLimit', 'notificationLogLimit', 'sessionRetentionSeconds']),
-    ...pick(o, ['rejectReplayedNonces', 'checkWechatpaySerial']),
+    ...pick(o, ['rejectReplayedNonces', 'checkWechatpaySerial', 'requestTimeoutMs', 'controlAllowOrigin']),
     platform: { ...base.platform, ...(o.platform as Partial<PlatformConfig>) },
     miniProgram: { ...base.miniProgram, ...(o.miniProgram as Partial<MiniProgramConfig>) },
     notify: {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
-import { badControlRequest, contractNotFound } from '../errors.ts';
+import { badControlRequest, contractNotFound, singleQuery } from '../errors.ts';
 import { parseFaults } from '../faults.ts';
 import { eduResource, passwordExemptAnswer } from '../resources.ts';
 import { cancelSession, confirmSession, userTerminate, viewSession } from '../signing.ts';
@@ -70,7 +70,7 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
     userTerminate(ctx, req.params.contractId),
   );
   app.get(`${p}/contracts`, async (req) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = singleQuery(req.query);
     const out = [];
     for (const c of ctx.state.contracts.values()) {
       if (q.openid && c.openid !== q.openid) continue;
@@ -85,7 +85,7 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   });
 
   app.get(`${p}/deliveries`, async (req) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = singleQuery(req.query);
     const data = ctx.notifier
       .deliveries()
       .filter(
@@ -96,7 +96,7 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
     return { data };
   });
   app.get(`${p}/notifications`, async (req) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = singleQuery(req.query);
     const data = ctx.notifier.notifications().filter((n) => !q.contractId || n.contractId === q.contractId);
     return { data };
   });
