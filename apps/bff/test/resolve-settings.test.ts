@@ -122,7 +122,7 @@ const CASES: Array<[string, Record<string, string | undefined>, string | undefin
   ],
   [
     "plans: a sub_appid login needs that mini-program's AppSecret",
-    { PLANS: plans({ ...pe, mode: 'qs', openidUnder: 'sub_appid' }) },
+    { WECHAT_MINI_PROGRAMS: undefined, PLANS: plans({ ...pe, mode: 'qs', openidUnder: 'sub_appid' }) },
     'WECHAT_MINI_PROGRAMS',
   ],
   [
