@@ -28,12 +28,9 @@ export interface ConsoleOptions {
 
 const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opts) => {
   const admin = opts.config.admin;
-  if (!admin) return;
-  if (admin.generatedPath) {
-    app.log.info(
-      { path: admin.generatedPath },
-      'operations console: admin token generated; read it from this file',
-    );
+  if (!admin) {
+    app.log.info('operations console disabled: no ADMIN_TOKEN_PATH / ADMIN_TOKEN configured');
+    return;
   }
   // Served as written: the browser runs console.js itself, so starting the BFF needs no build step.
   const page = readFileSync(new URL('./page.html', import.meta.url), 'utf8');

@@ -44,19 +44,16 @@ export interface ContractsRepository {
   listForOwner(openid: string): Promise<ContractRow[]>;
   findByOutContractCode(code: string, db?: Db): Promise<ContractRow | undefined>;
   findByWechatId(family: Family, wechatContractId: string, db?: Db): Promise<ContractRow | undefined>;
-  /** The newest contract of a user on a plan in any of `states`. */
+  /**
+   * The newest contract of a user on a plan in any of `states`; `readyOnly`: among contracts whose sign link
+   * was handed out (presign READY).
+   */
   findLatestForUserPlan(
     openid: string,
     planKey: string,
     states: ContractState[],
     db?: Db,
-  ): Promise<ContractRow | undefined>;
-  /** Same, among contracts whose sign link was handed out (presign READY). */
-  findLatestReadyForUserPlan(
-    openid: string,
-    planKey: string,
-    states: ContractState[],
-    db?: Db,
+    o?: { readyOnly?: boolean },
   ): Promise<ContractRow | undefined>;
   claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
   completePresign(
@@ -68,6 +65,12 @@ export interface ContractsRepository {
   /** Moves a contract forward; a move backwards or sideways changes nothing and returns false. */
   transition(id: string, to: ContractState, f: TransitionFields, db?: Db): Promise<boolean>;
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Takes the right to ask WeChat about one contract now: stamps last_reconciled_at = now unless it was stamped
+   * after `notBefore` (by a user poll, the console or the background pass, on any replica). Undefined = asked
+   * too recently: answer the stored state.
+   */
+  claimCheck(id: string, now: Date, notBefore: Date): Promise<ContractRow | undefined>;
   /**
    * Claims up to `limit` contracts due for a background check and stamps them `last_reconciled_at = now` in
    * the same statement: PENDING (presign READY) created before `pendingBefore` and not checked since then;
@@ -130,26 +133,14 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .where('family', '=', family)
         .where('wechat_contract_id', '=', wechatContractId)
         .executeTakeFirst(),
-    findLatestForUserPlan: (openid, planKey, states, d = db) =>
+    findLatestForUserPlan: (openid, planKey, states, d = db, o = {}) =>
       d
         .selectFrom('contracts')
         .selectAll()
         .where('openid', '=', openid)
         .where('plan_key', '=', planKey)
         .where('state', 'in', states)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
-
-    findLatestReadyForUserPlan: (openid, planKey, states, d = db) =>
-      d
-        .selectFrom('contracts')
-        .selectAll()
-        .where('openid', '=', openid)
-        .where('plan_key', '=', planKey)
-        .where('state', 'in', states)
-        .where('presign_status', '=', 'READY')
+        .$if(o.readyOnly === true, (q) => q.where('presign_status', '=', 'READY'))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(1)
@@ -284,6 +275,17 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
     },
 
     transaction: (fn) => db.transaction().execute(fn),
+
+    claimCheck: (id, now, notBefore) =>
+      db
+        .updateTable('contracts')
+        .set({ last_reconciled_at: now })
+        .where('id', '=', id)
+        .where((eb) =>
+          eb.or([eb('last_reconciled_at', 'is', null), eb('last_reconciled_at', '<=', notBefore)]),
+        )
+        .returningAll()
+        .executeTakeFirst(),
 
     async claimForReconcile({ now, pendingBefore, signedBefore, limit }) {
       const lastChecked = sql`coalesce(last_reconciled_at, signed_at, created_at)`;
