@@ -30,8 +30,18 @@ const MAX_TIMEOUT_MS = 10_000;
  * failed (then it is skipped, saying which): a broken APIv3 key still lets the signed call run.
  */
 export async function runDoctor(env: Env, o: DoctorOptions = {}): Promise<DoctorRun> {
+  const ctx = createContext(env, o);
+  const checks = await runChecks(o.checks ?? CHECKS, ctx);
+  return {
+    report: { ok: checks.every((c) => c.status !== 'fail'), mode: ctx.mode, checks },
+    secrets: ctx.sources.secretValues(),
+  };
+}
+
+/** What every check is given: the settings as the BFF resolves them, the mode, the clock and the deadline. */
+export function createContext(env: Env, o: DoctorOptions = {}): DoctorContext {
   const sources = resolveSources(env);
-  const ctx: DoctorContext = {
+  return {
     sources,
     mode: sources.mode,
     timeoutMs:
@@ -39,10 +49,5 @@ export async function runDoctor(env: Env, o: DoctorOptions = {}): Promise<Doctor
     now: () => (o.clock ? o.clock.now() * 1000 : Date.now()),
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
-  };
-  const checks = await runChecks(o.checks ?? CHECKS, ctx);
-  return {
-    report: { ok: checks.every((c) => c.status !== 'fail'), mode: sources.mode, checks },
-    secrets: sources.secretValues(),
   };
 }

@@ -1,14 +1,6 @@
 import type { Check, CheckId, DoctorContext, Finding } from './check.ts';
+import { CheckOrderError } from './errors.ts';
 import type { CheckResult } from './report.ts';
-
-/** A check whose needs name a check that is not in the list, or needs that go round in a circle. */
-export class CheckOrderError extends Error {
-  readonly code = 'DOCTOR_CHECK_ORDER';
-  constructor(message: string) {
-    super(message);
-    this.name = 'CheckOrderError';
-  }
-}
 
 const needsOf = (c: Check) => [...c.needs, ...c.uses];
 
