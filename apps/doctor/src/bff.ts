@@ -16,4 +16,5 @@ export {
   loadConfig,
   migrateToLatest,
   migrationProvider,
+  PGLITE_LOCK_FILE,
 } from '@qianyue/bff';

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { Migrator } from 'kysely';
 import {
@@ -29,7 +30,8 @@ async function throughRunningBff(
 ): Promise<DatabaseFinding> {
   const raw = ctx.sources.raw;
   const url = localBffUrl(String(raw.BFF_HOST ?? '127.0.0.1'), Number(raw.BFF_PORT) || 8700);
-  const who = `${holder.pid ? `process ${holder.pid}` : 'another process'}${holder.host ? ` on ${holder.host}` : ''}`;
+  const elsewhere = holder.host && holder.host !== hostname() ? ` on ${holder.host}` : '';
+  const who = `${holder.pid ? `process ${holder.pid}` : 'another process'}${elsewhere}`;
   const answer = await askReadiness(url, ctx.timeoutMs);
   if (answer.ready) {
     return {
