@@ -43,6 +43,7 @@ export function createContext(env: Env, o: DoctorOptions = {}): DoctorContext {
   const sources = resolveSources(env);
   return {
     sources,
+    problemsFor: (...variables) => sources.resolved.problems.filter((p) => variables.includes(p.variable)),
     mode: sources.mode,
     timeoutMs:
       o.timeoutMs ?? Math.min(Number(sources.raw.WECHATPAY_TIMEOUT_MS) || MAX_TIMEOUT_MS, MAX_TIMEOUT_MS),
