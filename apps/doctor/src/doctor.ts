@@ -33,7 +33,12 @@ export async function runDoctor(env: Env, o: DoctorOptions = {}): Promise<Doctor
   const ctx = createContext(env, o);
   const checks = await runChecks(o.checks ?? CHECKS, ctx);
   return {
-    report: { ok: checks.every((c) => c.status !== 'fail'), mode: ctx.mode, checks },
+    report: {
+      ok: checks.every((c) => c.status !== 'fail'),
+      mode: ctx.mode,
+      checks,
+      problems: ctx.sources.resolved.problems,
+    },
     secrets: ctx.sources.secretValues(),
   };
 }
