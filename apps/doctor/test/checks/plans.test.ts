@@ -31,7 +31,7 @@ const rows: Row[] = [
       /^edu-monthly: edu-papay direct .*vip-autopay: password-exempt qs .*\(sandbox demo plans: PLANS not set\)$/,
   },
   {
-    name: 'edu as a service provider signing in the sub-merchant mini-program, with billing terms',
+    name: 'edu as a service provider, with billing terms',
     env: {
       PLANS: JSON.stringify([
         {
@@ -41,16 +41,55 @@ const rows: Row[] = [
           planId: '101164396123311339',
           subMchId: '1900000110',
           subAppId: 'wx1234567890abcdef',
-          openidUnder: 'sub_appid',
           name: '机构月付',
           billing: { amount: 9900, currency: 'CNY', dayOfMonth: 5, description: '月费', noticeLeadDays: 2 },
+        },
+      ]),
+    },
+    status: 'pass',
+    detail:
+      /^edu-sp: edu-papay service-provider \(plan_id 101164396123311339, sub_mchid 1900000110, sub_appid wx1234567890abcdef, openid under appid wx\w+\); billing 9900 fen on day 5, notice 2 day\(s\) ahead$/,
+  },
+  {
+    name: "password-exempt QS signing in the sub-merchant's own mini-program",
+    env: {
+      PLANS: JSON.stringify([
+        {
+          planKey: 'qs-sub',
+          family: 'password-exempt',
+          mode: 'qs',
+          serviceId: 12535,
+          subMchId: '1900000110',
+          subAppId: 'wx1234567890abcdef',
+          openidUnder: 'sub_appid',
+          name: '会员免密',
         },
       ]),
       WECHAT_MINI_PROGRAMS: JSON.stringify({ wx1234567890abcdef: 'TESTONLY-sub-app-secret' }),
     },
     status: 'pass',
     detail:
-      'edu-sp: edu-papay service-provider (plan_id 101164396123311339, sub_mchid 1900000110, sub_appid wx1234567890abcdef, openid under sub_appid (login wx1234567890abcdef)); billing 9900 fen on day 5, notice 2 day(s) ahead',
+      'qs-sub: password-exempt qs (service_id 12535, notify /v1/notify/password-exempt, sub_mchid 1900000110, sub_appid wx1234567890abcdef, openid under sub_appid (login wx1234567890abcdef))',
+  },
+  {
+    name: 'edu signing under sub_appid: refused as WeChat would',
+    env: {
+      PLANS: JSON.stringify([
+        {
+          planKey: 'edu-sub',
+          family: 'edu-papay',
+          mode: 'service-provider',
+          planId: '101164396123311339',
+          subMchId: '1900000110',
+          subAppId: 'wx1234567890abcdef',
+          openidUnder: 'sub_appid',
+          name: 'x',
+        },
+      ]),
+      WECHAT_MINI_PROGRAMS: JSON.stringify({ wx1234567890abcdef: 'TESTONLY-sub-app-secret' }),
+    },
+    status: 'fail',
+    detail: 'PLANS: plan #1 signs under sub_appid, but edu-papay needs the openid under appid',
   },
   {
     name: 'a mode that does not exist',
