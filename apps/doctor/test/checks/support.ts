@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type Check,
   type CheckResult,
@@ -92,3 +92,31 @@ export function expectResult(r: CheckResult, e: Expected) {
 
 /** A clock fixed at `iso` (the fixture certificates are valid until 2049-12-31). */
 export const clockAt = (iso: string) => ({ now: () => Math.floor(Date.parse(iso) / 1000) });
+
+export const MERCHANT_SERIAL = fixtureText('merchant/serial.txt').trim();
+export const PLATFORM_SERIAL = fixtureText('platform/serial.txt').trim();
+export const PUB_KEY_ID = fixtureText('platform/pubkey/id.txt').trim();
+export const APIV3 = fixtureText('apiv3-key.txt').trim();
+export const production = { WECHATPAY_MODE: 'production', NOTIFY_BASE_URL: 'https://pay.example.com' };
+export const keysFile = (data: object) =>
+  scratchFile(`keys-${Math.random().toString(36).slice(2)}.json`, JSON.stringify(data));
+
+export interface KeyRow extends Expected {
+  name: string;
+  env: Record<string, string>;
+  drop?: string[];
+  at?: string;
+}
+
+/** One table per check: each row changes the good environment and states the whole finding. */
+export function keyTable(check: Check, also: Check[], rows: KeyRow[]) {
+  describe(check.id, () => {
+    it.each(rows)('$name', async (row) => {
+      const result = await runSome([...also, check], row.env, {
+        ...(row.drop ? { drop: row.drop } : {}),
+        ...(row.at ? { clock: clockAt(row.at) } : {}),
+      });
+      expectResult(result(check.id), row);
+    });
+  });
+}
