@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundle } from './deploy/bundle.mjs';
+import { parseLockfile, productionDependencies, pruneLockfile } from './deploy/lockfile.mjs';
+import { folderSize, writeLaunchers, writeManifest } from './deploy/manifest.mjs';
+
+/*
+ * One command from a checkout to a folder staff can copy to a server and start with `node server.js`:
+ *
+ *   npx -y pnpm@9.15.9 run build:deploy <dir> [--no-install]
+ *
+ * <dir> gets the compiled BFF (server.js) and doctor (doctor.js) with source maps, a package.json and
+ * pnpm-lock.yaml holding the production dependencies only, at the monorepo lockfile's versions, and (unless
+ * --no-install) their node_modules, installed from the local pnpm store when it has them. docs/deploy.md.
+ */
+
+const USAGE = 'usage: build-deploy <dir> [--no-install]';
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ENTRIES = {
+  server: path.join(REPO_ROOT, 'apps/bff/src/server.ts'),
+  doctor: path.join(REPO_ROOT, 'apps/doctor/src/cli.ts'),
+};
+const MARKER = '.qianyue-deploy';
+
+function parseArgs(argv) {
+  const dirs = argv.filter((a) => !a.startsWith('--'));
+  const flags = argv.filter((a) => a.startsWith('--'));
+  const unknown = flags.filter((f) => f !== '--no-install');
+  if (dirs.length !== 1 || unknown.length > 0) throw new Error(USAGE);
+  // `pnpm run` starts scripts in the repository root; a relative <dir> means the caller's directory.
+  const base = process.env.INIT_CWD ?? process.cwd();
+  return { dir: path.resolve(base, dirs[0]), install: !flags.includes('--no-install') };
+}
+
+/** Only an empty folder or an earlier deploy folder is (re)written: never somebody's files. */
+function prepare(dir) {
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    if (!existsSync(path.join(dir, MARKER))) {
+      throw new Error(`${dir} is not empty and is not a deploy folder; choose an empty or new folder`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, MARKER), 'made by scripts/build-deploy.mjs; rebuilt in place\n');
+}
+
+/** pnpm as it was invoked for `pnpm run build:deploy`, else the pinned version through npx. */
+function pnpm(args, cwd) {
+  const viaPnpm = process.env.npm_execpath?.includes('pnpm');
+  const [cmd, pre] = viaPnpm
+    ? [process.execPath, [process.env.npm_execpath]]
+    : ['npx', ['-y', 'pnpm@9.15.9']];
+  execFileSync(cmd, [...pre, ...args], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+async function main() {
+  const { dir, install } = parseArgs(process.argv.slice(2));
+  prepare(dir);
+  const started = performance.now();
+  const built = await bundle({ repoRoot: REPO_ROOT, entries: ENTRIES, outdir: path.join(dir, 'lib') });
+  writeLaunchers(dir, Object.keys(ENTRIES));
+
+  const lock = parseLockfile(readFileSync(path.join(REPO_ROOT, 'pnpm-lock.yaml'), 'utf8'));
+  const deps = productionDependencies(lock, [...built.workspaceDirs].sort());
+  const undeclared = [...built.imported].filter((name) => !deps.has(name));
+  if (undeclared.length > 0) {
+    throw new Error(
+      `imported at run time but not a production dependency of ${[...built.workspaceDirs].join(', ')}: ${undeclared.join(', ')}`,
+    );
+  }
+  const bff = JSON.parse(readFileSync(path.join(REPO_ROOT, 'apps/bff/package.json'), 'utf8'));
+  writeManifest(dir, { version: bff.version, deps, entries: Object.keys(ENTRIES) });
+  writeFileSync(path.join(dir, 'pnpm-lock.yaml'), pruneLockfile(lock, deps));
+  const compiledMs = Math.round(performance.now() - started);
+
+  if (install) {
+    // --ignore-workspace: the folder is its own project even when it sits inside the checkout.
+    pnpm(['install', '--prod', '--frozen-lockfile', '--prefer-offline', '--ignore-workspace'], dir);
+  }
+  process.stdout.write(
+    `deploy folder ${dir}: bundled ${[...built.workspaceDirs].join(', ')} in ${compiledMs} ms; ` +
+      `${deps.size} production dependencies; ${folderSize(dir, ['node_modules'])} compiled` +
+      (install ? `, ${folderSize(dir)} with node_modules` : ' (node_modules not installed)') +
+      '\n',
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(`build-deploy: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

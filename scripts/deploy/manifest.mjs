@@ -1,0 +1,52 @@
+import { lstatSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * `server.js` / `doctor.js` at the folder's top: they turn on source-mapped stack traces (so `node server.js` needs
+ * no flag) and then load the compiled entry from lib/.
+ */
+export function writeLaunchers(dir, names) {
+  for (const name of names) {
+    writeFileSync(
+      path.join(dir, `${name}.js`),
+      [
+        '// Stack traces name the TypeScript files and lines (lib/*.js.map), without --enable-source-maps.',
+        'process.setSourceMapsEnabled(true);',
+        `await import('./lib/${name}.js');`,
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+/** package.json of the folder: production dependencies pinned at the lockfile's versions, nothing else. */
+export function writeManifest(dir, { version, deps, entries }) {
+  const dependencies = Object.fromEntries(
+    [...deps].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, d]) => [name, d.exact]),
+  );
+  const manifest = {
+    name: 'qianyue-bff-deploy',
+    version,
+    private: true,
+    description: 'Compiled Qianyue BFF and doctor (built by scripts/build-deploy.mjs; see docs/deploy.md)',
+    type: 'module',
+    engines: { node: '>=20.18' },
+    packageManager: 'pnpm@9.15.9',
+    scripts: Object.fromEntries(entries.map((e) => [e === 'server' ? 'start' : e, `node ${e}.js`])),
+    dependencies,
+  };
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** Bytes on disk under `dir` (symlinks not followed), as a human figure. */
+export function folderSize(dir, skip = []) {
+  let total = 0;
+  const walk = (p) => {
+    const st = lstatSync(p);
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p)) if (!skip.includes(e)) walk(path.join(p, e));
+    } else total += st.size;
+  };
+  walk(dir);
+  return total >= 1 << 20 ? `${(total / (1 << 20)).toFixed(1)} MiB` : `${(total / 1024).toFixed(0)} KiB`;
+}
