@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle } from './deploy/bundle.mjs';
 import { parseLockfile, productionDependencies, pruneLockfile } from './deploy/lockfile.mjs';
-import { folderSize, writeLaunchers, writeManifest } from './deploy/manifest.mjs';
+import { copyStaticFiles, folderSize, writeLaunchers, writeManifest } from './deploy/manifest.mjs';
 
 /*
  * One command from a checkout to a folder staff can copy to a server and start with `node server.js`:
@@ -13,8 +13,9 @@ import { folderSize, writeLaunchers, writeManifest } from './deploy/manifest.mjs
  *   npx -y pnpm@9.15.9 run build:deploy <dir> [--no-install]
  *
  * <dir> gets the compiled BFF (server.js) and doctor (doctor.js) with source maps, a package.json and
- * pnpm-lock.yaml holding the production dependencies only, at the monorepo lockfile's versions, and (unless
- * --no-install) their node_modules, installed from the local pnpm store when it has them. docs/deploy.md.
+ * pnpm-lock.yaml holding the production dependencies only, at the monorepo lockfile's versions, a Dockerfile
+ * with its healthcheck.js, and (unless --no-install) the node_modules, installed from the local pnpm store when
+ * it has them. docs/deploy.md.
  */
 
 const USAGE = 'usage: build-deploy <dir> [--no-install]';
@@ -62,6 +63,7 @@ async function main() {
   const started = performance.now();
   const built = await bundle({ repoRoot: REPO_ROOT, entries: ENTRIES, outdir: path.join(dir, 'lib') });
   writeLaunchers(dir, Object.keys(ENTRIES));
+  copyStaticFiles(dir);
 
   const lock = parseLockfile(readFileSync(path.join(REPO_ROOT, 'pnpm-lock.yaml'), 'utf8'));
   const deps = productionDependencies(lock, [...built.workspaceDirs].sort());

@@ -1,5 +1,13 @@
-import { lstatSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const FILES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'files');
+
+/** The Dockerfile recipe, its .dockerignore and the HEALTHCHECK script, copied as they are. */
+export function copyStaticFiles(dir) {
+  for (const name of readdirSync(FILES)) copyFileSync(path.join(FILES, name), path.join(dir, name));
+}
 
 /**
  * `server.js` / `doctor.js` at the folder's top: they turn on source-mapped stack traces (so `node server.js` needs

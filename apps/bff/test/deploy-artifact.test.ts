@@ -88,6 +88,17 @@ suite('deploy folder (scripts/build-deploy.mjs)', () => {
     }
     return JSON.parse(out) as { ok: boolean; checks: Array<{ id: string; status: string }> };
   };
+  const healthcheck = async (port: string) => {
+    try {
+      await execFileAsync(process.execPath, [path.join(dir, 'healthcheck.js')], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', BFF_PORT: port },
+      });
+      return 0;
+    } catch (err) {
+      return (err as { code?: number }).code;
+    }
+  };
   const login = async (url: string) => {
     const minted = await post(`${sandboxUrl}/__sandbox/login-code`, {});
     const res = await post(`${url}/v1/auth/login`, { code: minted.body.code });
@@ -99,7 +110,14 @@ suite('deploy folder (scripts/build-deploy.mjs)', () => {
     console.info(`deploy folder built and installed in ${(buildMs / 1000).toFixed(1)} s`);
     const files = listFiles(dir);
     expect(files).toEqual(
-      expect.arrayContaining(['server.js', 'doctor.js', 'package.json', 'pnpm-lock.yaml']),
+      expect.arrayContaining([
+        'server.js',
+        'doctor.js',
+        'healthcheck.js',
+        'Dockerfile',
+        'package.json',
+        'pnpm-lock.yaml',
+      ]),
     );
     // No TypeScript to transpile at run time, no fixture, no key, no test-only material.
     expect(files.filter((f) => /\.(c|m)?tsx?$/.test(f))).toEqual([]);
@@ -169,7 +187,11 @@ suite('deploy folder (scripts/build-deploy.mjs)', () => {
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(report.ok).toBe(true);
 
+    // What the image's HEALTHCHECK runs: 0 while the BFF answers, 1 once it is gone.
+    const port = new URL(bff.url).port;
+    expect(await healthcheck(port)).toBe(0);
     expect(await bff.stop()).toBe(0);
+    expect(await healthcheck(port)).toBe(1);
     expect(bff.output()).toMatch(/"signal":"SIGTERM".*"msg":"closing"/);
   });
 
