@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -71,6 +71,17 @@ function sourceRewrites(outdir, copied) {
 }
 
 /**
+ * Source paths in the maps are made repository-relative (`apps/bff/src/server.ts`), so a stack frame reads
+ * `<folder>/lib/apps/bff/src/server.ts:12` wherever the folder was built or installed, and the map does not
+ * carry the build machine's directories.
+ */
+function relativeSources(mapFile, outdir, repoRoot) {
+  const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+  map.sources = map.sources.map((s) => path.relative(repoRoot, path.resolve(outdir, s)));
+  writeFileSync(mapFile, JSON.stringify(map));
+}
+
+/**
  * Bundles `entries` ({ outName: absolute entry path }) into `outdir`. Shared code goes into chunks in the same
  * folder (so `./assets/…` resolves from every output file). Returns the third-party packages imported, the
  * workspace package folders bundled and the assets copied.
@@ -99,6 +110,9 @@ export async function bundle({ repoRoot, entries, outdir }) {
     logLevel: 'warning',
     plugins: [externalPackages(imported), sourceRewrites(outdir, assets)],
   });
+  for (const file of Object.keys(result.metafile.outputs)) {
+    if (file.endsWith('.map')) relativeSources(path.join(repoRoot, file), outdir, repoRoot);
+  }
   const workspaceDirs = new Set();
   for (const input of Object.keys(result.metafile.inputs)) {
     const m = /^((?:apps|packages)\/[^/]+)\//.exec(input);

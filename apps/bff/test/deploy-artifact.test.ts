@@ -179,7 +179,10 @@ suite('deploy folder (scripts/build-deploy.mjs)', () => {
     expect((await get(`${bff.url}/admin/console.js`)).status).toBe(200);
 
     // Source maps: stack frames name the TypeScript files (no --enable-source-maps needed).
-    expect(readFileSync(path.join(dir, 'lib/server.js.map'), 'utf8')).toContain('apps/bff/src/server.ts');
+    const map = JSON.parse(readFileSync(path.join(dir, 'lib/server.js.map'), 'utf8')) as {
+      sources: string[];
+    };
+    expect(map.sources).toEqual(['apps/bff/src/server.ts']); // repository-relative, no build-machine path
 
     // The compiled doctor, run beside it with the same variables, passes every check (database migrated,
     // signed call to the sandbox verified).

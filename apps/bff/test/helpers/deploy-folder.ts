@@ -16,7 +16,6 @@ export function buildDeployFolder(dir: string): void {
   execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build-deploy.mjs'), dir], {
     cwd: REPO_ROOT,
     stdio: 'pipe',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
   });
 }
 
@@ -57,6 +56,11 @@ export async function startDeployed(
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);
     exited.then((code) => reject(new Error(`${script} exited (${code}) before listening:\n${out}`)));
+    // Bounded: a start-up that hangs is stopped, not left behind.
+    setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${script} did not listen within 90 s:\n${out}`));
+    }, 90_000).unref();
   });
   return {
     proc,
