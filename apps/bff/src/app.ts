@@ -21,6 +21,7 @@ import metricsPlugin from './plugins/metrics.ts';
 import {
   contractsRepositoryPlugin,
   inboxRepositoryPlugin,
+  membersRepositoryPlugin,
   sessionsRepositoryPlugin,
 } from './plugins/repositories.ts';
 import servicesPlugin from './plugins/services.ts';
@@ -73,7 +74,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
         ? false
         : { ...loggerOptions(config.logLevel), ...(deps.logStream ? { stream: deps.logStream } : {}) },
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.trustProxy,
+    // A hop count becomes proxy-addr's own rule (trust the nearest n hops); Fastify's types take no number.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (n: number) => (_addr: string, hop: number) =>
+              hop < n
+          )(config.trustProxy)
+        : config.trustProxy,
     requestIdHeader: false,
     // A malformed URL (bad percent-encoding) never reaches a route or the error handler: answer it here, in
     // the API's error shape, instead of Fastify's default {error, code: 'FST_ERR_BAD_URL', …}.
@@ -125,10 +133,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   await app.register(sessionsRepositoryPlugin);
   await app.register(contractsRepositoryPlugin);
   await app.register(inboxRepositoryPlugin);
+  await app.register(membersRepositoryPlugin);
   await app.register(sessionPlugin, {
     secret: config.session.secret,
     ttlSeconds: config.session.ttlSeconds,
     clock,
+    defaultAppId: config.wechat.appId,
   });
   await app.register(wechatpayPlugin, {
     config,
@@ -145,7 +155,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
 
   // 3. routes
   await app.register(healthRoutes);
-  await app.register(loginRoutes, { maxPerMinute: config.http.loginRateLimitMax });
+  await app.register(loginRoutes, {
+    maxPerMinute: config.http.loginRateLimitMax,
+    defaultAppId: config.wechat.appId,
+  });
   await app.register(planRoutes);
   await app.register(presignRoutes);
   await app.register(contractStatusRoutes);

@@ -5,9 +5,11 @@ import {
   EduQueryByIdQuery,
   EduQueryByUserQuery,
   EduUserParams,
-  QsContractParams,
+  NormalPreEntrustSignRequest,
+  PasswordExemptContractParams,
+  PasswordExemptTerminateRequest,
   QsPreEntrustSignRequest,
-  QsTerminateRequest,
+  ServiceProviderPreEntrustSignRequest,
 } from '@qianyue/wechatpay';
 import type { TSchema } from '@sinclair/typebox';
 import Fastify, {
@@ -38,6 +40,7 @@ import { eduPapayRoutes } from './routes/edu-papay.ts';
 import { jscode2sessionRoutes } from './routes/jscode2session.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { passwordExemptRoutes } from './routes/password-exempt.ts';
+import { passwordExemptPresignRoutes } from './routes/password-exempt-presign.ts';
 import { createSandboxState } from './state.ts';
 import { createValidators, dropNulls, FOUR_BYTE } from './validation.ts';
 
@@ -86,6 +89,7 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
     faults,
     state: createSandboxState({
       highRiskOpenids: config.miniProgram.highRiskOpenids,
+      seed: config.seed,
       sessionRetentionSeconds: config.sessionRetentionSeconds,
     }),
     nonces: config.rejectReplayedNonces ? createNonceCache(config.clockSkewSeconds) : undefined,
@@ -103,10 +107,16 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
       EduQueryByUserQuery,
       EduContractIdParams,
       EduUserParams,
+      NormalPreEntrustSignRequest,
+      NormalPreEntrustSignRequestInsecure: insecureNotifyVariant(NormalPreEntrustSignRequest),
+      ServiceProviderPreEntrustSignRequest,
+      ServiceProviderPreEntrustSignRequestInsecure: insecureNotifyVariant(
+        ServiceProviderPreEntrustSignRequest,
+      ),
       QsPreEntrustSignRequest,
       QsPreEntrustSignRequestInsecure: insecureNotifyVariant(QsPreEntrustSignRequest),
-      QsContractParams,
-      QsTerminateRequest,
+      PasswordExemptContractParams,
+      PasswordExemptTerminateRequest,
     }),
   };
 
@@ -248,6 +258,7 @@ function apiV3Scope(v3: FastifyInstance, ctx: SandboxContext): void {
   );
 
   eduPapayRoutes(v3, ctx);
+  passwordExemptPresignRoutes(v3, ctx);
   passwordExemptRoutes(v3, ctx);
   certificatesRoutes(v3, ctx);
 }

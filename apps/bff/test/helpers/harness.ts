@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { buildSandbox, type SandboxConfig } from '@qianyue/sandbox';
 import {
-  buildSandbox,
   fixturesDir,
-  type SandboxConfig,
   type SandboxConfigOverrides,
   TEST_IDS,
   testSandboxConfig,
-} from '@qianyue/sandbox';
+} from '@qianyue/sandbox/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { buildApp } from '../../src/app.ts';
@@ -46,6 +45,8 @@ export const PLANS = [
   {
     planKey: 'edu-monthly',
     family: 'edu-papay',
+    // The notification vectors in fixtures/ are service-provider payloads (sub_mchid 1900000209).
+    mode: 'service-provider',
     planId: TEST_IDS.planId,
     name: '教育续费（月付）',
     description: 'Monthly tuition renewal',
@@ -53,10 +54,11 @@ export const PLANS = [
   {
     planKey: 'vip-autopay',
     family: 'password-exempt',
+    mode: 'qs',
     serviceId: TEST_IDS.serviceId,
     name: '会员免密支付',
     description: 'Password-exempt membership',
-    displayAccount: '会员账户',
+    accountTemplate: '会员{member}',
   },
 ];
 
@@ -90,6 +92,8 @@ export function testEnv(sandboxUrl: string, extra: Record<string, string> = {}):
     LOGIN_RATE_LIMIT_MAX: '1000',
     // Background reconciler off in tests unless a test turns it on (or calls app.background.reconciler).
     RECONCILE_INTERVAL_SECONDS: '0',
+    // Tests drive a fake clock: the per-contract poll throttle is off unless a test turns it on.
+    RECONCILE_USER_MIN_INTERVAL_SECONDS: '0',
     ...extra,
   };
 }

@@ -2,14 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
 import { badControlRequest, contractNotFound } from '../errors.ts';
 import { parseFaults } from '../faults.ts';
-import {
-  cancelSession,
-  confirmSession,
-  eduResource,
-  qsResource,
-  userTerminate,
-  viewSession,
-} from '../signing.ts';
+import { eduResource, passwordExemptAnswer } from '../resources.ts';
+import { cancelSession, confirmSession, userTerminate, viewSession } from '../signing.ts';
 import type { Contract } from '../state.ts';
 import { mintLoginCode } from './jscode2session.ts';
 import { platformRoutes } from './platform.ts';
@@ -25,10 +19,12 @@ const contractView = (c: Contract) =>
       }
     : {
         kind: 'qs',
+        mode: c.mode,
         contractId: c.contractId,
         mchId: c.mchId,
         terminationMode: c.terminationMode,
-        ...qsResource(c),
+        ...(c.subMchid ? { sub_mchid: c.subMchid } : {}),
+        ...passwordExemptAnswer(c),
       };
 
 /** The JSON control API for tests and the demo, all under /__sandbox/. */
@@ -54,6 +50,7 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
       throw badControlRequest('highRisk must be boolean');
     return mintLoginCode(ctx, {
       openid: optString(b.openid, 'openid'),
+      user: optString(b.user, 'user'),
       appId: optString(b.appId, 'appId'),
       highRisk: b.highRisk as boolean | undefined,
     });

@@ -91,10 +91,12 @@ fetch('/__sandbox/deliveries').then(r=>r.json()).then(j=>fill('deliveries',list(
           ]
         : [
             ['产品', '免密支付'],
+            ['签约方式 mode', view.mode],
             ['签约账户', view.contractDisplayAccount],
             ['service_id', view.serviceId],
             ['协议号', view.outContractCode],
-            ['openid', view.openid ?? view.subOpenid],
+            ['openid', view.openid],
+            ['sub_openid', view.subOpenid],
           ];
     const pending = view.status === 'PENDING';
     const body = `<h1>${view.kind === 'edu' ? '开通教育续费通' : '开通免密支付'}</h1>
