@@ -125,6 +125,23 @@ export class BffConfigError extends Error {
   }
 }
 
+/** An embedded PGlite directory another live process has open (PGlite allows one process at a time). */
+export class DatabaseInUseError extends Error {
+  readonly code = 'BFF_DATABASE_IN_USE';
+  readonly dir: string;
+  readonly pid: number | undefined;
+  readonly host: string | undefined;
+  constructor(dir: string, pid?: number, host?: string) {
+    super(
+      `the PGlite directory ${dir} is in use by ${pid ? `process ${pid}` : 'another process'}${host ? ` on ${host}` : ''} (one process at a time)`,
+    );
+    this.name = 'DatabaseInUseError';
+    this.dir = dir;
+    this.pid = pid;
+    this.host = host;
+  }
+}
+
 /**
  * A verified notification whose payload names another merchant or app. Not an AppError: it only ever answers
  * WeChat (notification routes), as 400 {code:'FAIL'}.

@@ -12,6 +12,12 @@ export {
   type SandboxKeys,
 } from './config.ts';
 // For `@qianyue/doctor`: open the database the BFF would, and know which migrations it expects.
-export { createDatabase, databaseKind, migrateToLatest } from './db/create-database.ts';
+export {
+  createDatabase,
+  DEFAULT_PGLITE_DIR,
+  databaseKind,
+  migrateToLatest,
+} from './db/create-database.ts';
 export { migrationProvider } from './db/migrations/index.ts';
+export { inspectPgliteLock, PGLITE_LOCK_FILE, type PgliteLockState } from './db/pglite-lock.ts';
 export * from './errors.ts';

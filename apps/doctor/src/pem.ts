@@ -29,3 +29,14 @@ export function normalizeHexSerial(s: string): string {
     .toUpperCase()
     .replace(/^0+(?=.)/, '');
 }
+
+/** What a PEM text holds when it is not what was expected, for "holds …, not a private key". */
+const WRONG_KINDS: Array<[(label: string) => boolean, string]> = [
+  [isCertificateLabel, 'a certificate (apiclient_cert.pem?)'],
+  [isPublicLabel, 'a PUBLIC key'],
+];
+export function describeWrongPem(labels: string[]): string {
+  const known = WRONG_KINDS.find(([is]) => labels.some(is));
+  if (known) return known[1];
+  return labels.length > 0 ? `a PEM of type ${labels[0]}` : 'no PEM block';
+}

@@ -98,7 +98,9 @@ describe('doctor against the sandbox', () => {
     expect(c.fix).toContain('apiclient_key.pem');
     expect(c.fix).toContain('BEGIN PRIVATE KEY');
     expect(r.byId('signed-call').status).toBe('skip');
-    expect(r.byId('signed-call').detail).toContain('merchant private key');
+    expect(r.byId('signed-call').detail).toBe(
+      'not run: it needs merchant-private-key (Merchant API private key), which failed: holds a PUBLIC key, not a private key',
+    );
     expect(r.byId('apiv3-key').status).toBe('pass');
     expect(r.byId('database').status).not.toBe('fail');
   });

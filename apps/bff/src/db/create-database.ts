@@ -2,9 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { DatabaseInUseError } from '../errors.ts';
 import type { Database } from './database.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
+import { acquirePgliteLock, type PgliteLock } from './pglite-lock.ts';
 
 export const DEFAULT_PGLITE_DIR = '.data/pglite';
 
@@ -16,7 +18,8 @@ export function databaseKind(url: string): DatabaseKind {
 
 /**
  * `DATABASE_URL`: `postgres://…` → PostgreSQL through `pg`; empty → embedded PGlite in `.data/pglite`;
- * `memory://` → PGlite in memory (tests); any other value → a PGlite data directory.
+ * `memory://` → PGlite in memory (tests); any other value → a PGlite data directory, which this process then
+ * holds (pglite-lock.ts): a second process opening it gets `DatabaseInUseError` instead of a corrupted database.
  */
 export function createDatabase(url: string): Kysely<Database> {
   if (databaseKind(url) === 'postgres') {
@@ -26,14 +29,34 @@ export function createDatabase(url: string): Kysely<Database> {
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const dataDir = url === '' ? DEFAULT_PGLITE_DIR : url;
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  return new Kysely<Database>({ dialect: createPgliteDialect({ pglite: () => new PGlite(dataDir) }) });
+  if (dataDir.startsWith('memory://')) {
+    return new Kysely<Database>({ dialect: createPgliteDialect({ pglite: () => new PGlite(dataDir) }) });
+  }
+  mkdirSync(dataDir, { recursive: true });
+  // Taken when the directory is first opened and given back after PGlite has closed it (pglite-lock.ts).
+  let lock: PgliteLock | undefined;
+  const open = async () => {
+    lock = acquirePgliteLock(dataDir);
+    try {
+      const pglite = new PGlite(dataDir);
+      await pglite.waitReady;
+      return pglite;
+    } catch (err) {
+      // Kysely never destroys a driver whose init failed: give the directory back here.
+      lock.release();
+      throw err;
+    }
+  };
+  return new Kysely<Database>({
+    dialect: createPgliteDialect({ pglite: open, onClosed: () => lock?.release() }),
+  });
 }
 
 /** Runs pending migrations. Kysely's Postgres adapter takes an advisory lock, so replicas can start together. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
+  if (error instanceof DatabaseInUseError) throw error;
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed`, { cause: error });

@@ -24,10 +24,12 @@ import {
 export function createPgliteDialect(o: {
   pglite: () => Promise<PGlite> | PGlite;
   closeOnDestroy?: boolean;
+  /** Called once the database has been closed (create-database.ts gives its directory lock back). */
+  onClosed?: () => void;
 }): Dialect {
   return {
     createAdapter: (): DialectAdapter => new PostgresAdapter(),
-    createDriver: (): Driver => new PgliteDriver(o.pglite, o.closeOnDestroy ?? true),
+    createDriver: (): Driver => new PgliteDriver(o.pglite, o.closeOnDestroy ?? true, o.onClosed),
     createIntrospector: (db: Kysely<unknown>): DatabaseIntrospector => new PostgresIntrospector(db),
     createQueryCompiler: (): QueryCompiler => new PostgresQueryCompiler(),
   };
@@ -66,6 +68,7 @@ class PgliteDriver implements Driver {
   constructor(
     private readonly open: () => Promise<PGlite> | PGlite,
     private readonly closeOnDestroy: boolean,
+    private readonly onClosed?: () => void,
   ) {}
 
   async init(): Promise<void> {
@@ -106,6 +109,7 @@ class PgliteDriver implements Driver {
   }
   async destroy(): Promise<void> {
     if (this.pg && this.closeOnDestroy && !this.pg.closed) await this.pg.close();
+    if (this.closeOnDestroy) this.onClosed?.();
   }
 }
 
