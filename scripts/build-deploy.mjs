@@ -10,30 +10,50 @@ import { copyStaticFiles, folderSize, writeLaunchers, writeManifest } from './de
 /*
  * One command from a checkout to a folder staff can copy to a server and start with `node server.js`:
  *
- *   npx -y pnpm@9.15.9 run build:deploy <dir> [--no-install]
+ *   npx -y pnpm@9.15.9 run build:deploy <dir> [--no-install] [--sandbox]
  *
  * <dir> gets the compiled BFF (server.js) and doctor (doctor.js) with source maps, a package.json and
  * pnpm-lock.yaml holding the production dependencies only, at the monorepo lockfile's versions, a Dockerfile
  * with its healthcheck.js, and (unless --no-install) the node_modules, installed from the local pnpm store when
  * it has them. docs/deploy.md.
+ *
+ * --sandbox builds the WeChat Pay sandbox instead (sandbox.js), into a folder of its own: a fake WeChat Pay
+ * has no place in the folder that goes to production.
  */
 
-const USAGE = 'usage: build-deploy <dir> [--no-install]';
+const USAGE = 'usage: build-deploy <dir> [--no-install] [--sandbox]';
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ENTRIES = {
-  server: path.join(REPO_ROOT, 'apps/bff/src/server.ts'),
-  doctor: path.join(REPO_ROOT, 'apps/doctor/src/cli.ts'),
+/** What each kind of folder holds: launcher name → entry; the first one is `npm start`. */
+const APPS = {
+  bff: {
+    name: 'qianyue-bff-deploy',
+    description: 'Compiled Qianyue BFF and doctor',
+    entries: { server: 'apps/bff/src/server.ts', doctor: 'apps/doctor/src/cli.ts' },
+    manifestOf: 'apps/bff/package.json',
+    container: true,
+  },
+  sandbox: {
+    name: 'qianyue-sandbox-deploy',
+    description: 'Compiled Qianyue WeChat Pay sandbox (development and staging only)',
+    entries: { sandbox: 'apps/sandbox/src/server.ts' },
+    manifestOf: 'apps/sandbox/package.json',
+    container: false,
+  },
 };
 const MARKER = '.qianyue-deploy';
 
 function parseArgs(argv) {
   const dirs = argv.filter((a) => !a.startsWith('--'));
   const flags = argv.filter((a) => a.startsWith('--'));
-  const unknown = flags.filter((f) => f !== '--no-install');
+  const unknown = flags.filter((f) => f !== '--no-install' && f !== '--sandbox');
   if (dirs.length !== 1 || unknown.length > 0) throw new Error(USAGE);
   // `pnpm run` starts scripts in the repository root; a relative <dir> means the caller's directory.
   const base = process.env.INIT_CWD ?? process.cwd();
-  return { dir: path.resolve(base, dirs[0]), install: !flags.includes('--no-install') };
+  return {
+    dir: path.resolve(base, dirs[0]),
+    install: !flags.includes('--no-install'),
+    app: APPS[flags.includes('--sandbox') ? 'sandbox' : 'bff'],
+  };
 }
 
 /** Only an empty folder or an earlier deploy folder is (re)written: never somebody's files. */
@@ -58,12 +78,15 @@ function pnpm(args, cwd) {
 }
 
 async function main() {
-  const { dir, install } = parseArgs(process.argv.slice(2));
+  const { dir, install, app } = parseArgs(process.argv.slice(2));
   prepare(dir);
   const started = performance.now();
-  const built = await bundle({ repoRoot: REPO_ROOT, entries: ENTRIES, outdir: path.join(dir, 'lib') });
-  writeLaunchers(dir, Object.keys(ENTRIES));
-  copyStaticFiles(dir);
+  const entries = Object.fromEntries(
+    Object.entries(app.entries).map(([name, file]) => [name, path.join(REPO_ROOT, file)]),
+  );
+  const built = await bundle({ repoRoot: REPO_ROOT, entries, outdir: path.join(dir, 'lib') });
+  writeLaunchers(dir, Object.keys(entries));
+  if (app.container) copyStaticFiles(dir);
 
   const lock = parseLockfile(readFileSync(path.join(REPO_ROOT, 'pnpm-lock.yaml'), 'utf8'));
   const deps = productionDependencies(lock, [...built.workspaceDirs].sort());
@@ -73,8 +96,8 @@ async function main() {
       `imported at run time but not a production dependency of ${[...built.workspaceDirs].join(', ')}: ${undeclared.join(', ')}`,
     );
   }
-  const bff = JSON.parse(readFileSync(path.join(REPO_ROOT, 'apps/bff/package.json'), 'utf8'));
-  writeManifest(dir, { version: bff.version, deps, entries: Object.keys(ENTRIES) });
+  const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, app.manifestOf), 'utf8'));
+  writeManifest(dir, { ...app, version, deps, entries: Object.keys(entries) });
   writeFileSync(path.join(dir, 'pnpm-lock.yaml'), pruneLockfile(lock, deps));
   const compiledMs = Math.round(performance.now() - started);
 

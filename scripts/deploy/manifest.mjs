@@ -28,19 +28,19 @@ export function writeLaunchers(dir, names) {
 }
 
 /** package.json of the folder: production dependencies pinned at the lockfile's versions, nothing else. */
-export function writeManifest(dir, { version, deps, entries }) {
+export function writeManifest(dir, { name, description, version, deps, entries }) {
   const dependencies = Object.fromEntries(
     [...deps].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, d]) => [name, d.exact]),
   );
   const manifest = {
-    name: 'qianyue-bff-deploy',
+    name,
     version,
     private: true,
-    description: 'Compiled Qianyue BFF and doctor (built by scripts/build-deploy.mjs; see docs/deploy.md)',
+    description: `${description} (built by scripts/build-deploy.mjs; see docs/deploy.md)`,
     type: 'module',
     engines: { node: '>=20.18' },
     packageManager: 'pnpm@9.15.9',
-    scripts: Object.fromEntries(entries.map((e) => [e === 'server' ? 'start' : e, `node ${e}.js`])),
+    scripts: Object.fromEntries(entries.map((e, i) => [i === 0 ? 'start' : e, `node ${e}.js`])),
     dependencies,
   };
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

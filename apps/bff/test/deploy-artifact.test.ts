@@ -22,13 +22,26 @@ import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/po
 
 /*
  * Issue 15: the compiled deploy folder, built by the one command staff run, started with plain `node` from a
- * temporary directory against a real PostgreSQL and the real sandbox (in this process, as the harness does).
- * What it must not carry is checked on the files themselves.
+ * temporary directory against a real PostgreSQL and the real sandbox (in this process, as the harness does),
+ * on PGlite in a data directory, and beside the compiled sandbox folder (`--sandbox`). What the folders must
+ * not carry is checked on the files themselves.
  */
 
 const execFileAsync = promisify(execFile);
 const ADMIN_TOKEN = 'deploy-artifact-admin-token-0123456789';
 const suite = postgresBinaries() !== undefined || process.env.CI ? describe : describe.skip;
+
+/** No TypeScript to transpile at run time, no fixture, no key, no test-only material (node_modules aside). */
+function expectShippable(folder: string) {
+  const files = listFiles(folder);
+  expect(files.filter((f) => /\.(c|m)?tsx?$/.test(f))).toEqual([]);
+  expect(files.filter((f) => /(^|\/)fixtures?\//.test(f) || /\.(pem|p12|key)$/.test(f))).toEqual([]);
+  for (const f of files) {
+    const text = readFileSync(path.join(folder, f), 'utf8');
+    expect(text, f).not.toMatch(/TEST-?ONLY|-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/]{16}/);
+    if (f.endsWith('.js')) expect(text, f).not.toMatch(/from ["']@qianyue\/|\.ts["']\)?;?$/m);
+  }
+}
 
 suite('deploy folder (scripts/build-deploy.mjs)', () => {
   let dir: string;
@@ -45,6 +58,7 @@ suite('deploy folder (scripts/build-deploy.mjs)', () => {
     const t0 = performance.now();
     buildDeployFolder(dir);
     buildMs = performance.now() - t0;
+    buildDeployFolder(path.join(work, 'sandbox'), ['--sandbox']);
     pgc = await startPostgres();
     sandbox = await buildSandbox(testSandboxConfig(), { logger: false });
     await sandbox.listen({ port: 0, host: '127.0.0.1' });
@@ -120,14 +134,7 @@ suite('deploy folder (scripts/build-deploy.mjs)', () => {
         'pnpm-lock.yaml',
       ]),
     );
-    // No TypeScript to transpile at run time, no fixture, no key, no test-only material.
-    expect(files.filter((f) => /\.(c|m)?tsx?$/.test(f))).toEqual([]);
-    expect(files.filter((f) => /(^|\/)fixtures?\//.test(f) || /\.(pem|p12|key)$/.test(f))).toEqual([]);
-    for (const f of files) {
-      const text = readFileSync(path.join(dir, f), 'utf8');
-      expect(text, f).not.toMatch(/TEST-?ONLY|-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/]{16}/);
-      if (f.endsWith('.js')) expect(text, f).not.toMatch(/from ["']@qianyue\/|\.ts["']\)?;?$/m);
-    }
+    expectShippable(dir);
 
     const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
     expect(manifest.devDependencies).toBeUndefined();
@@ -197,6 +204,41 @@ suite('deploy folder (scripts/build-deploy.mjs)', () => {
     expect(await bff.stop()).toBe(0);
     expect(await healthcheck(port)).toBe(1);
     expect(bff.output()).toMatch(/"signal":"SIGTERM".*"msg":"closing"/);
+  });
+
+  it('the compiled sandbox folder serves the compiled BFF with its generated dev keys (the demo, compiled)', {
+    timeout: 90_000,
+  }, async () => {
+    const keys = path.join(work, 'sandbox-keys');
+    const sandboxDir = path.join(work, 'sandbox');
+    expectShippable(sandboxDir);
+    const compiledSandbox = await startDeployed(
+      sandboxDir,
+      { SANDBOX_HOST: '127.0.0.1', SANDBOX_PORT: '0', SANDBOX_DATA_DIR: keys },
+      { script: 'sandbox.js', listening: /sandbox listening on (http:\/\/127\.0\.0\.1:\d+)/ },
+    );
+    running.push(compiledSandbox);
+    const bff = await startDeployed(dir, {
+      WECHATPAY_MODE: 'sandbox',
+      WECHATPAY_SANDBOX_URL: compiledSandbox.url,
+      WECHATPAY_SANDBOX_KEYS_PATH: path.join(keys, 'sandbox-merchant.json'),
+      NOTIFY_BASE_URL: 'http://127.0.0.1:9',
+      SESSION_SECRET: testEnv(sandboxUrl).SESSION_SECRET as string,
+      DATABASE_URL: await pgc.createDatabase(`deploy_demo_${process.pid}`),
+    });
+    running.push(bff);
+    expect((await get(`${bff.url}/readyz`)).status).toBe(200);
+    const minted = await post(`${compiledSandbox.url}/__sandbox/login-code`, {});
+    const logged = await post(`${bff.url}/v1/auth/login`, { code: minted.body.code });
+    expect(logged.status).toBe(200);
+    const plans = await fetch(`${bff.url}/v1/plans`, {
+      headers: { authorization: `Bearer ${logged.body.token}` },
+    });
+    const planKey = ((await plans.json()) as { plans: Array<{ planKey: string }> }).plans[0]?.planKey;
+    const presign = await post(`${bff.url}/v1/contracts/presign`, { planKey }, logged.body.token as string);
+    expect(presign.status).toBe(200);
+    expect(await bff.stop()).toBe(0);
+    expect(await compiledSandbox.stop()).toBe(0);
   });
 
   it('runs with node on the embedded PGlite database in a data directory', { timeout: 90_000 }, async () => {

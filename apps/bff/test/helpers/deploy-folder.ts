@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 /** Builds the deploy folder into `dir` (production dependencies from the local pnpm store when it has them). */
-export function buildDeployFolder(dir: string): void {
-  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build-deploy.mjs'), dir], {
+export function buildDeployFolder(dir: string, flags: string[] = []): void {
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build-deploy.mjs'), dir, ...flags], {
     cwd: REPO_ROOT,
     stdio: 'pipe',
   });
@@ -28,11 +28,14 @@ export interface DeployedProcess {
   stop(): Promise<number | null>;
 }
 
-/** `node <dir>/<script>` with exactly `env` (+ PATH); resolves when it logs "Server listening at …". */
+/**
+ * `node <dir>/<script>` with exactly `env` (+ PATH); resolves with the URL once its output matches `listening`
+ * (the BFF's "Server listening at …" log line by default).
+ */
 export async function startDeployed(
   dir: string,
   env: Record<string, string>,
-  script = 'server.js',
+  { script = 'server.js', listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/ } = {},
 ): Promise<DeployedProcess> {
   const proc = spawn(process.execPath, [path.join(dir, script)], {
     cwd: dir,
@@ -50,7 +53,7 @@ export async function startDeployed(
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString('utf8');
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const m = listening.exec(out);
       if (m) resolve(m[1] as string);
     };
     proc.stdout?.on('data', onData);
