@@ -19,6 +19,10 @@ import { copyStaticFiles, folderSize, writeLaunchers, writeManifest } from './de
  *
  * --sandbox builds the WeChat Pay sandbox instead (sandbox.js), into a folder of its own: a fake WeChat Pay
  * has no place in the folder that goes to production.
+ *
+ * Not `pnpm deploy --prod`: it copies the package as it is (src/, test/, a tsx start script) and installs the
+ * @qianyue/* workspace packages, TypeScript sources and tests included, into node_modules, because they are
+ * dependencies of the BFF. Here they are bundled instead, and only third-party packages are installed.
  */
 
 const USAGE = 'usage: build-deploy <dir> [--no-install] [--sandbox]';
