@@ -6,10 +6,11 @@ import path from 'node:path';
 /*
  * esbuild bundles our own TypeScript (the entry apps plus the @qianyue/* workspace packages they import, read
  * through their unchanged `exports` → ./src/index.ts) into ESM JavaScript with source maps. Every other bare
- * import stays external and is installed from the pruned lockfile: PGlite loads its wasm and data files relative
- * to its own module, pino starts transports and thread-stream workers by file path, pg has optional native
- * bindings; none of that survives being inlined, and keeping them as packages keeps their licences and audits
- * intact.
+ * import stays external and is installed from the pruned lockfile. Bundling them too was tried: the 5 MB
+ * bundle stops at start-up on `__dirname is not defined`, and behind that are files read relative to each
+ * package's own module (PGlite's pglite.wasm / pglite.data, @fastify/swagger's package.json,
+ * @fastify/swagger-ui's static/ folder, pino's and thread-stream's worker scripts) that a bundle does not
+ * carry. As packages they also keep their licences and `npm audit` intact.
  */
 
 const WORKSPACE_SCOPE = '@qianyue/';
