@@ -201,7 +201,12 @@ export async function startupReport(o: { quick: boolean }): Promise<string> {
       '| database | compiled ÷ tsx: wall time to /healthz (median of per-round ratios, min–max) | CPU time | RSS |',
       '|---|---:|---:|---:|',
       ...ratioRows,
-      ...(pg ? [] : ['', '- PostgreSQL rows skipped: no initdb/pg_ctl on PATH.']),
+      ...(pg
+        ? []
+        : [
+            '',
+            '- PostgreSQL rows skipped: no throwaway cluster could be started (initdb/pg_ctl missing or failing).',
+          ]),
       '',
       `- Artifact (\`pnpm run build:deploy <dir>\`, built in ${buildSeconds.toFixed(1)} s here, production dependencies installed from the local pnpm store): ${code.toFixed(2)} MB of compiled code, launchers, manifest, lockfile and Dockerfile; ${whole.toFixed(1)} MB with \`node_modules\`.`,
     ].join('\n');
