@@ -1,5 +1,6 @@
 import { ApiError, SignatureInvalidError, TransportError } from '@qianyue/wechatpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricCode } from '../src/contracts/upstream-errors.ts';
 import { toHttpError } from '../src/plugins/error-handler.ts';
 import { type Harness, startHarness } from './helpers/harness.ts';
 
@@ -75,6 +76,10 @@ describe('error handler, validation and operations routes', () => {
     expect(h.message).toBe('WeChat Pay rejected the request: UNKNOWN');
     const long = toHttpError(new ApiError({ status: 400, apiCode: 'A'.repeat(33) }), false);
     expect(long.message).toBe('WeChat Pay rejected the request: UNKNOWN');
+    // Metric labels: only codes from the known table; anything else is OTHER (bounded cardinality).
+    expect(metricCode(new ApiError({ status: 400, apiCode: 'PARAM_ERROR' }))).toBe('PARAM_ERROR');
+    expect(metricCode(new ApiError({ status: 400, apiCode: 'MADE_UP_BY_A_PROXY_1' }))).toBe('OTHER');
+    expect(metricCode(new ApiError({ status: 400, apiCode: forged }))).toBe('OTHER');
   });
 
   it('/healthz and /readyz answer ok; /metrics serves Prometheus text; /docs/json is the OpenAPI document', async () => {

@@ -77,13 +77,13 @@ export function createWechatCall(o: WechatCallOptions): WechatCall {
 }
 
 /**
- * A query answered "no such contract": WeChat's error CODE (configurable per family: the real codes are
- * UNCONFIRMED), or HTTP 404. Only ever read as "nothing signed yet", never as "terminated".
+ * A query answered "no such contract": WeChat says so with an error CODE ("返回明确错误码"), whatever the HTTP
+ * status; the codes are configurable per family because the real ones are UNCONFIRMED. A bare 404 without one
+ * of them (a proxy, a wrong path) is not read as an answer. Only ever means "nothing signed yet".
  */
 export function isNotFound(err: unknown, codes: readonly string[]): boolean {
-  const cause = err instanceof Error && err.cause instanceof ApiError ? err.cause : err;
-  if (!(cause instanceof ApiError)) return false;
-  return cause.status === 404 || (cause.apiCode !== undefined && codes.includes(cause.apiCode));
+  const api = apiErrorOf(err);
+  return api?.apiCode !== undefined && codes.includes(api.apiCode);
 }
 
 /** The WeChat error behind a translated error, if any. */

@@ -120,8 +120,9 @@ export function createEduFamily(
 
     isOurs(event) {
       const r = event.resource;
-      const owner = empty(r.sp_mchid) ? r.mchid : r.sp_mchid;
-      if (!empty(owner) && owner !== config.wechatpay.mchId) return false;
+      // Both namings of the owner, each checked when present (SKIT names it mchid, the doc sp_mchid).
+      for (const owner of [r.sp_mchid, r.mchid])
+        if (!empty(owner) && owner !== config.wechatpay.mchId) return false;
       if (r.appid !== plan.appId) return false;
       if (!empty(r.plan_id) && r.plan_id !== plan.planId) return false;
       // Direct mode: sub_* are absent or empty. Service provider: when named, they must be ours.

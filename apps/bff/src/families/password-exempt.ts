@@ -43,6 +43,8 @@ export interface PeMode {
 
 const differs = (named: string | undefined, ours: string | undefined) =>
   named !== undefined && named !== ours;
+/** Direct-mode payloads may carry sub_* as empty strings: those say nothing. */
+const present = (v: string | undefined) => (v === '' ? undefined : v);
 
 /**
  * Password-exempt (免密支付): the pre-sign differs per mode (`mode`), query and terminate share one path keyed by
@@ -120,12 +122,15 @@ export function createPasswordExemptFamily(
 
     isOurs(event) {
       const r = event.resource;
-      const o = passwordExemptOwner(r);
+      // Every owner field the payload carries, under either naming, must be ours (folding the two namings
+      // first would let a foreign sp_mchid hide behind our mchid).
       return !(
-        differs(o.mchid, config.wechatpay.mchId) ||
-        differs(o.appid, plan.appId) ||
-        differs(o.subMchid, mode.subMchId) ||
-        differs(o.subAppid, mode.subAppId) ||
+        differs(present(r.mchid), config.wechatpay.mchId) ||
+        differs(present(r.sp_mchid), config.wechatpay.mchId) ||
+        differs(present(r.appid), plan.appId) ||
+        differs(present(r.sp_appid), plan.appId) ||
+        differs(present(r.sub_mchid), mode.subMchId) ||
+        differs(present(r.sub_appid), mode.subAppId) ||
         (r.service_id !== undefined && r.service_id !== plan.serviceId)
       );
     },
