@@ -3,13 +3,17 @@ export {
   type AppConfig,
   type BillingTerms,
   type ConfigProblem,
+  createSources,
   DEFAULT_SANDBOX_KEYS_PATH,
   EnvSchema,
   loadConfig,
   type PlanConfig,
   type PlanMode,
+  ProblemList,
+  readSandboxKeys,
   resolveSettings,
   type SandboxKeys,
+  withoutEmpty,
 } from './config.ts';
 // For `@qianyue/doctor`: open the database the BFF would, and know which migrations it expects.
 export {

@@ -1,15 +1,15 @@
 /*
- * Everything the doctor takes from the BFF, in one place: the doctor must read configuration exactly as the
- * BFF does (same variables, same defaults, same key loaders, same database opener and migration list).
+ * Everything the doctor takes from the BFF, in one place: the doctor reads configuration through the BFF's
+ * own resolver (same variables, same rules, same problems), and opens the database the way the BFF does.
  */
 
-export type { PgliteLockState, SandboxKeys } from '@qianyue/bff';
+export type { AppConfig, ConfigProblem, PgliteLockState, PlanConfig, SandboxKeys } from '@qianyue/bff';
 export {
   BffConfigError,
   createDatabase,
+  createSources,
   DatabaseInUseError,
   DEFAULT_PGLITE_DIR,
-  DEFAULT_SANDBOX_KEYS_PATH,
   databaseKind,
   EnvSchema,
   inspectPgliteLock,
@@ -17,4 +17,8 @@ export {
   migrateToLatest,
   migrationProvider,
   PGLITE_LOCK_FILE,
+  ProblemList,
+  readSandboxKeys,
+  resolveSettings,
+  withoutEmpty,
 } from '@qianyue/bff';

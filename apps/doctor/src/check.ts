@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '@qianyue/wechatpay';
 import type { Dispatcher } from 'undici';
+import type { ConfigProblem, PlanConfig } from './bff.ts';
 import type { CheckStatus } from './report.ts';
 import type { Sources } from './sources.ts';
 
@@ -34,6 +35,8 @@ export interface Facts {
   database: undefined;
   'admin-token': undefined;
   'bff-config': undefined;
+  /** The plans as the BFF resolved them (only when the whole configuration resolves). */
+  plans: PlanConfig[];
   'signed-call': undefined;
 }
 export type CheckId = keyof Facts;
@@ -49,6 +52,8 @@ export interface Finding<F> {
 
 export interface DoctorContext {
   sources: Sources;
+  /** The resolver's problems with any of `variables` (what the BFF would say about them). */
+  problemsFor(...variables: string[]): ConfigProblem[];
   mode: 'sandbox' | 'production';
   /** Deadline for each network step (database, BFF readiness, signed call). */
   timeoutMs: number;
@@ -74,6 +79,11 @@ export interface Check<
   readonly needs: N;
   /** Checks whose facts help when they are there; they only order this check after them. */
   readonly uses: U;
+  /**
+   * The variables this check reports on: every problem the BFF's resolver finds with one of them fails this
+   * check, with the resolver's message and fix. `'*'`: every problem no other check reports.
+   */
+  readonly variables: readonly string[];
   run(ctx: DoctorContext, given: Given<N, U>): Finding<Facts[Id]> | Promise<Finding<Facts[Id]>>;
 }
 

@@ -33,7 +33,12 @@ export async function runDoctor(env: Env, o: DoctorOptions = {}): Promise<Doctor
   const ctx = createContext(env, o);
   const checks = await runChecks(o.checks ?? CHECKS, ctx);
   return {
-    report: { ok: checks.every((c) => c.status !== 'fail'), mode: ctx.mode, checks },
+    report: {
+      ok: checks.every((c) => c.status !== 'fail'),
+      mode: ctx.mode,
+      checks,
+      problems: ctx.sources.resolved.problems,
+    },
     secrets: ctx.sources.secretValues(),
   };
 }
@@ -43,6 +48,7 @@ export function createContext(env: Env, o: DoctorOptions = {}): DoctorContext {
   const sources = resolveSources(env);
   return {
     sources,
+    problemsFor: (...variables) => sources.resolved.problems.filter((p) => variables.includes(p.variable)),
     mode: sources.mode,
     timeoutMs:
       o.timeoutMs ?? Math.min(Number(sources.raw.WECHATPAY_TIMEOUT_MS) || MAX_TIMEOUT_MS, MAX_TIMEOUT_MS),

@@ -19,6 +19,8 @@ export interface DoctorReport {
   ok: boolean;
   mode: 'sandbox' | 'production';
   checks: CheckResult[];
+  /** Every problem the BFF's configuration resolver found, in its order (the BFF stops at the first). */
+  problems: Array<{ variable: string; message: string; fix: string }>;
 }
 
 const MARK: Record<CheckStatus, string> = { pass: '✔', fail: '✘', warn: '!', skip: '-' };

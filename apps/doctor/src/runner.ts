@@ -1,3 +1,4 @@
+import type { ConfigProblem } from './bff.ts';
 import type { Check, CheckId, DoctorContext, Finding } from './check.ts';
 import { CheckOrderError } from './errors.ts';
 import type { CheckResult } from './report.ts';
@@ -51,14 +52,52 @@ function crashed(err: unknown): Finding<never> {
   };
 }
 
+const EVERY_OTHER = '*';
+
+/** The resolver's problems each check reports: its own variables', and the rest for the `'*'` check. */
+function problemsByCheck(checks: readonly Check[], all: ConfigProblem[]) {
+  const claimed = new Set(checks.flatMap((c) => c.variables).filter((v) => v !== EVERY_OTHER));
+  return new Map(
+    checks.map((c) => [
+      c.id,
+      all.filter((p) =>
+        c.variables.includes(EVERY_OTHER) ? !claimed.has(p.variable) : c.variables.includes(p.variable),
+      ),
+    ]),
+  );
+}
+
+/**
+ * A check never passes a variable the BFF refuses: the resolver's problems turn its finding into a failure
+ * that lists each problem and its fix. A failure the check found itself keeps its own words, followed by the
+ * BFF's, so the two can be compared.
+ */
+function withProblems(f: Finding<unknown>, problems: ConfigProblem[]): Finding<unknown> {
+  if (problems.length === 0) return f;
+  const said = problems.map((p) => `${p.variable} ${p.message}`).join('; ');
+  const variables = [...new Set(problems.map((p) => p.variable))].join(', ');
+  if (f.status === 'fail')
+    return { ...f, detail: `${f.detail} (the BFF: ${said})`, variable: f.variable ?? variables };
+  const { fact, ...rest } = f;
+  return {
+    ...rest,
+    ...(fact !== undefined ? { fact } : {}),
+    status: 'fail',
+    variable: variables,
+    detail: problems.map((p) => `${p.variable}: ${p.message}`).join('; '),
+    fix: problems.map((p) => `${p.variable}: ${p.fix}`).join('; '),
+  };
+}
+
 /** Runs `checks` in the order of their needs and reports them in the listed order. */
 export async function runChecks(checks: readonly Check[], ctx: DoctorContext): Promise<CheckResult[]> {
   const titles = new Map(checks.map((c) => [c.id, c.title] as const));
   const found = new Map<CheckId, Finding<unknown>>();
+  const problems = problemsByCheck(checks, ctx.sources.resolved.problems);
   for (const check of orderByNeeds(checks)) {
     const blocked = blockedBy(check, titles, found);
     if (blocked) {
-      found.set(check.id, { status: 'skip', detail: blocked });
+      found.set(check.id, withProblems({ status: 'skip', detail: blocked }, problems.get(check.id)!));
       continue;
     }
     const given: Record<string, unknown> = {};
@@ -66,11 +105,13 @@ export async function runChecks(checks: readonly Check[], ctx: DoctorContext): P
       const f = found.get(n);
       if (f?.fact !== undefined && (usable(f) || check.uses.includes(n))) given[n] = f.fact;
     }
+    let finding: Finding<unknown>;
     try {
-      found.set(check.id, await check.run(ctx, given as never));
+      finding = await check.run(ctx, given as never);
     } catch (err) {
-      found.set(check.id, crashed(err));
+      finding = crashed(err);
     }
+    found.set(check.id, withProblems(finding, problems.get(check.id)!));
   }
   return checks.map((c) => {
     const { fact: _fact, ...f } = found.get(c.id)!;

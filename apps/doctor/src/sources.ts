@@ -1,12 +1,23 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
-import { DEFAULT_SANDBOX_KEYS_PATH, EnvSchema, type SandboxKeys } from './bff.ts';
+import {
+  type AppConfig,
+  type ConfigProblem,
+  createSources,
+  EnvSchema,
+  ProblemList,
+  readSandboxKeys,
+  resolveSettings,
+  type SandboxKeys,
+  withoutEmpty,
+} from './bff.ts';
 
 /*
- * Where each setting comes from, resolved with the BFF's rules (apps/bff/src/config.ts): `NAME_PATH` (a
- * file) wins over `NAME`; in sandbox mode the sandbox's dev-keys JSON fills what the environment leaves
- * out. Unlike the BFF's loader, nothing here throws: every problem is kept with the variable it belongs
- * to, so one broken setting never hides the others.
+ * The configuration as the BFF resolves it (apps/bff/src/config): `resolveSettings` decides what is wrong —
+ * every problem with its variable and fix — and the doctor adds no rule of its own. To explain a problem
+ * better (which PEM is where, which file mode), the checks also read the values, through the BFF's own
+ * source rules: an empty value is unset, `NAME_PATH` beats `NAME`, and in sandbox mode the dev-keys file
+ * fills what the environment leaves out, only when WECHATPAY_SANDBOX_KEYS_PATH names it.
  */
 
 export type Env = Record<string, string | undefined>;
@@ -15,30 +26,30 @@ export interface Setting {
   /** The variable the value came from (or would come from): what the report names. */
   variable: string;
   value?: string;
-  /** Set when the variable is set but its file cannot be read. Never contains the value. */
+  /** Set when the variable names a file that cannot be read. Never contains the value. */
   problem?: string;
   /** File the value was read from, if any. */
   file?: string;
 }
 
-/** The sandbox's `sandbox-merchant.json`, as the BFF reads it. */
-export type SandboxKeysFile = SandboxKeys;
-
 export interface Sources {
+  /** The environment with empty values dropped (the BFF's rule). */
   env: Env;
   mode: 'sandbox' | 'production';
-  /** Typed, defaulted values (the BFF's EnvSchema); only meaningful where `envProblems` names nothing. */
+  /** The BFF's verdict: `settings` only when `problems` is empty. */
+  resolved: { settings?: AppConfig; problems: ConfigProblem[] };
+  /** Typed, defaulted values of the BFF's schema, for the few the doctor needs (ports, timeouts). */
   raw: Record<string, unknown>;
-  envProblems: Array<{ variable: string; problem: string }>;
-  keysFile: { path?: string; data: SandboxKeysFile; problem?: string };
+  keysFile: { path?: string; data: SandboxKeys };
   /** A plain setting, falling back to the dev-keys file in sandbox mode. */
-  plain(name: string, keysField?: keyof SandboxKeysFile): Setting;
+  plain(name: string, keysField?: keyof SandboxKeys): Setting;
   /** A secret: `NAME_PATH` file, else `NAME`, else (sandbox) the file the dev-keys JSON names. */
-  secret(name: string, keysPathField?: keyof SandboxKeysFile): Setting;
+  secret(name: string, keysPathField?: keyof SandboxKeys): Setting;
   /** Every secret value read so far (the report scrubs them as a last line of defence). */
   secretValues(): string[];
 }
 
+/** Why a named file cannot be read, more precisely than the BFF needs to say it. */
 function readFile(file: string): { text?: string; problem?: string } {
   try {
     if (!existsSync(file)) return { problem: 'names a file that does not exist' };
@@ -49,69 +60,48 @@ function readFile(file: string): { text?: string; problem?: string } {
   }
 }
 
-export function resolveSources(env: Env): Sources {
-  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, structuredClone({ ...env })));
-  const envProblems: Sources['envProblems'] = [];
-  for (const e of Value.Errors(EnvSchema, converted)) {
-    const variable = e.path.replace(/^\//, '') || 'environment';
-    if (!envProblems.some((p) => p.variable === variable)) {
-      envProblems.push({ variable, problem: e.message });
-    }
-  }
-  const raw = converted as Record<string, unknown>;
+export function resolveSources(input: Env): Sources {
+  const resolved = resolveSettings(input);
+  const env = withoutEmpty(input);
   const mode = env.WECHATPAY_MODE === 'production' ? 'production' : 'sandbox';
+  // The resolver has already reported every problem of these reads; this list is not looked at.
+  const keysData = readSandboxKeys(createSources(env, new ProblemList()), mode === 'sandbox');
+  const keysFile = {
+    ...(mode === 'sandbox' && env.WECHATPAY_SANDBOX_KEYS_PATH
+      ? { path: env.WECHATPAY_SANDBOX_KEYS_PATH }
+      : {}),
+    data: keysData,
+  };
+  const raw = Value.Convert(EnvSchema, Value.Default(EnvSchema, structuredClone(env))) as Record<
+    string,
+    unknown
+  >;
   const secrets = new Set<string>();
+  if (keysData.appSecret) secrets.add(keysData.appSecret);
 
-  const keysFile: Sources['keysFile'] = { data: {} };
-  if (mode === 'sandbox') {
-    const p =
-      env.WECHATPAY_SANDBOX_KEYS_PATH ||
-      (existsSync(DEFAULT_SANDBOX_KEYS_PATH) ? DEFAULT_SANDBOX_KEYS_PATH : undefined);
-    if (p) {
-      keysFile.path = p;
-      const r = readFile(p);
-      if (r.problem) keysFile.problem = r.problem;
-      else {
-        try {
-          keysFile.data = JSON.parse(r.text ?? '') as SandboxKeysFile;
-          if (keysFile.data.appSecret) secrets.add(keysFile.data.appSecret);
-        } catch {
-          keysFile.problem = 'is not valid JSON';
-        }
-      }
-    }
-  }
-
+  const fromFile = (variable: string, file: string): Setting => {
+    const r = readFile(file);
+    return r.problem ? { variable, problem: r.problem, file } : { variable, value: r.text, file };
+  };
   const plain: Sources['plain'] = (name, keysField) => {
     const v = env[name];
     if (v) return { variable: name, value: v };
-    const k = keysField ? keysFile.data[keysField] : undefined;
+    const k = keysField ? keysData[keysField] : undefined;
     if (typeof k === 'string' && k)
       return { variable: `${name} (from WECHATPAY_SANDBOX_KEYS_PATH)`, value: k };
     return { variable: name };
   };
-
   const secret: Sources['secret'] = (name, keysPathField) => {
     const pathVar = `${name}_PATH`;
-    let s: Setting;
-    if (env[pathVar]) {
-      const file = env[pathVar];
-      const r = readFile(file);
-      s = r.problem
-        ? { variable: pathVar, problem: r.problem, file }
-        : { variable: pathVar, value: r.text, file };
-    } else if (env[name]) {
-      s = { variable: name, value: env[name] };
-    } else {
-      const file = keysPathField ? keysFile.data[keysPathField] : undefined;
-      if (typeof file === 'string' && file) {
-        const r = readFile(file);
-        const variable = `${pathVar} (from WECHATPAY_SANDBOX_KEYS_PATH)`;
-        s = r.problem ? { variable, problem: r.problem, file } : { variable, value: r.text, file };
-      } else {
-        s = { variable: pathVar };
-      }
-    }
+    const named = env[pathVar];
+    const keysPath = keysPathField ? keysData[keysPathField] : undefined;
+    const s: Setting = named
+      ? fromFile(pathVar, named)
+      : env[name]
+        ? { variable: name, value: env[name] }
+        : typeof keysPath === 'string' && keysPath
+          ? fromFile(`${pathVar} (from WECHATPAY_SANDBOX_KEYS_PATH)`, keysPath)
+          : { variable: pathVar };
     if (s.value) {
       secrets.add(s.value);
       if (s.value.trim()) secrets.add(s.value.trim());
@@ -119,16 +109,7 @@ export function resolveSources(env: Env): Sources {
     return s;
   };
 
-  return {
-    env,
-    mode,
-    raw,
-    envProblems,
-    keysFile,
-    plain,
-    secret,
-    secretValues: () => [...secrets],
-  };
+  return { env, mode, resolved, raw, keysFile, plain, secret, secretValues: () => [...secrets] };
 }
 
 /** `postgres://user:***@host:5432/db` — a database URL without its password, fit to print. */

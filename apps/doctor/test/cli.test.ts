@@ -55,7 +55,7 @@ describe('doctor CLI (child process)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => /^[✔✘!-] /.test(l));
-    expect(lines.length).toBe(15);
+    expect(lines.length).toBe(16);
     expect(lines.filter((l) => l.startsWith('✘'))).toEqual([]);
     expect(r.stdout).toContain('✔ Signed call to WeChat Pay, answer verified');
     for (const s of secretNeedles()) expect(r.stdout).not.toContain(s);
@@ -69,7 +69,7 @@ describe('doctor CLI (child process)', () => {
     const text = await cli([], env);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(
-      /^✘ APIv3 key \[WECHATPAY_APIV3_KEY\]: is 31 bytes; it must be exactly 32\n {4}fix: copy the 32-character/m,
+      /^✘ APIv3 key \[WECHATPAY_APIV3_KEY\]: is 31 bytes; it must be exactly 32 \(the BFF: WECHATPAY_APIV3_KEY must be exactly 32 bytes\)\n {4}fix: copy the 32-character/m,
     );
     expect(text.stdout).toContain('NOT READY');
 

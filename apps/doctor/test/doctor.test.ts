@@ -79,7 +79,10 @@ describe('doctor against the sandbox', () => {
     const c = r.byId('apiv3-key');
     expect(c.status).toBe('fail');
     expect(c.variable).toBe('WECHATPAY_APIV3_KEY_PATH');
-    expect(c.detail).toBe('is 31 bytes; it must be exactly 32');
+    // The doctor's words, then the BFF resolver's about the same variable.
+    expect(c.detail).toBe(
+      'is 31 bytes; it must be exactly 32 (the BFF: WECHATPAY_APIV3_KEY_PATH must be exactly 32 bytes)',
+    );
     expect(c.fix).toMatch(/32-character APIv3 key/);
     // Independent checks: the broken key hides nothing else.
     expect(r.byId('signed-call').status).toBe('pass');
@@ -94,12 +97,12 @@ describe('doctor against the sandbox', () => {
     const r = await doctor({ WECHATPAY_PRIVATE_KEY_PATH: fixture('merchant/public-key.pem') });
     const c = r.byId('merchant-private-key');
     expect(c.status).toBe('fail');
-    expect(c.detail).toBe('holds a PUBLIC key, not a private key');
+    expect(c.detail).toMatch(/^holds a PUBLIC key, not a private key \(the BFF: /);
     expect(c.fix).toContain('apiclient_key.pem');
     expect(c.fix).toContain('BEGIN PRIVATE KEY');
     expect(r.byId('signed-call').status).toBe('skip');
-    expect(r.byId('signed-call').detail).toBe(
-      'not run: it needs merchant-private-key (Merchant API private key), which failed: holds a PUBLIC key, not a private key',
+    expect(r.byId('signed-call').detail).toMatch(
+      /^not run: it needs merchant-private-key \(Merchant API private key\), which failed: holds a PUBLIC key, not a private key/,
     );
     expect(r.byId('apiv3-key').status).toBe('pass');
     expect(r.byId('database').status).not.toBe('fail');
@@ -222,14 +225,16 @@ describe('doctor against the sandbox', () => {
 
   it('checks the console credential without creating anything', async () => {
     const missing = path.join(scratch, 'admin-token-missing.txt');
+    // Loading writes no file any more (the demo script makes the token): a missing file is a problem for both.
     const sandboxMode = await doctor({ ADMIN_TOKEN_PATH: missing });
-    expect(sandboxMode.byId('admin-token').status).toBe('pass');
-    expect(sandboxMode.byId('bff-config').status).toBe('pass');
+    expect(sandboxMode.byId('admin-token').status).toBe('fail');
+    expect(sandboxMode.byId('bff-config').variable).toBe('ADMIN_TOKEN_PATH');
     expect(existsSync(missing)).toBe(false); // doctor only reads
     const short = await doctor({ ADMIN_TOKEN: 'too-short' });
     expect(short.byId('admin-token')).toMatchObject({
       status: 'fail',
-      detail: 'is 9 characters; at least 24 are required',
+      detail:
+        'is 9 characters; at least 24 are required (the BFF: ADMIN_TOKEN must be at least 24 characters)',
     });
     expect(short.text).not.toContain('too-short');
     const off = await doctor();

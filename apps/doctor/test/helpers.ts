@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,9 +20,6 @@ export const PLANS = [
   { planKey: 'vip-autopay', family: 'password-exempt', serviceId: TEST_IDS.serviceId, name: '会员免密支付' },
 ];
 export const SESSION_SECRET = 'TESTONLY-doctor-session-secret-0123456789abcdefghij';
-
-const EMPTY_KEYS_FILE = path.join(mkdtempSync(path.join(tmpdir(), 'qianyue-doctor-keys-')), 'keys.json');
-writeFileSync(EMPTY_KEYS_FILE, '{}\n');
 
 export interface RunningSandbox {
   app: Awaited<ReturnType<typeof buildSandbox>>;
@@ -59,8 +56,6 @@ export async function closedPort(): Promise<number> {
 export function goodEnv(sandboxUrl: string, databaseDir: string, extra: Record<string, string> = {}) {
   return {
     WECHATPAY_MODE: 'sandbox',
-    // An empty dev-keys file: the result must not depend on a demo's .data/keys on this machine.
-    WECHATPAY_SANDBOX_KEYS_PATH: EMPTY_KEYS_FILE,
     WECHATPAY_SANDBOX_URL: sandboxUrl,
     WECHATPAY_MCH_ID: '1900000109',
     WECHATPAY_MERCHANT_SERIAL_NO: fixtureText('merchant/serial.txt').trim(),

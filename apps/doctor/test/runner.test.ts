@@ -13,7 +13,13 @@ import {
 /** A check for the runner's own rules: records the facts it was given and returns a fixed finding. */
 function probe(
   id: CheckId,
-  o: { needs?: CheckId[]; uses?: CheckId[]; finding?: Finding<unknown>; throws?: Error } = {},
+  o: {
+    needs?: CheckId[];
+    uses?: CheckId[];
+    variables?: string[];
+    finding?: Finding<unknown>;
+    throws?: Error;
+  } = {},
   seen: Record<string, unknown> = {},
 ): Check {
   return {
@@ -21,6 +27,7 @@ function probe(
     title: `Title of ${id}`,
     needs: o.needs ?? [],
     uses: o.uses ?? [],
+    variables: o.variables ?? [],
     run(_ctx, given) {
       seen[id] = { ...given };
       if (o.throws) throw o.throws;
@@ -161,6 +168,45 @@ describe('runChecks', () => {
     const [r] = await runChecks([probe('database', { throws: boom })], ctx);
     expect(r).toMatchObject({ status: 'fail', detail: 'the check itself failed (TypeError ERR_X)' });
     expect(JSON.stringify(r)).not.toContain('ABC');
+  });
+
+  it("fails a check whose variables the BFF refuses, with the BFF's messages and fixes", async () => {
+    const bad = createContext({
+      WECHATPAY_MCH_ID: '12345',
+      TRUST_PROXY: 'everyone',
+      WECHATPAY_SANDBOX_KEYS_PATH: '',
+    });
+    const [id, mine, rest] = await runChecks(
+      [
+        probe('merchant-id', { variables: ['WECHATPAY_MCH_ID'] }),
+        probe('merchant-serial', {
+          variables: ['WECHATPAY_MERCHANT_SERIAL_NO'],
+          finding: { status: 'fail', detail: 'my own words', fix: 'my fix' },
+        }),
+        probe('environment', { variables: ['*'] }),
+      ],
+      bad,
+    );
+    expect(id).toMatchObject({
+      status: 'fail',
+      variable: 'WECHATPAY_MCH_ID',
+      detail: 'WECHATPAY_MCH_ID: is not a merchant number (8–12 digits)',
+      fix: 'WECHATPAY_MCH_ID: copy the 商户号 exactly',
+    });
+    // Its own finding first, then what the BFF says about the same variable.
+    expect(mine).toMatchObject({
+      status: 'fail',
+      detail: 'my own words (the BFF: WECHATPAY_MERCHANT_SERIAL_NO is required)',
+      fix: 'my fix',
+    });
+    // '*': every problem no other check claims, each with its fix; none twice.
+    expect(rest!.status).toBe('fail');
+    expect(rest!.variable!.split(', ')).toContain('TRUST_PROXY');
+    expect(rest!.variable).not.toContain('WECHATPAY_MCH_ID');
+    expect(rest!.detail).toContain(
+      'TRUST_PROXY: is neither false, a hop count nor a list of IP addresses/CIDRs',
+    );
+    expect(rest!.fix).toContain('TRUST_PROXY: e.g. TRUST_PROXY=1');
   });
 
   it('never shows a fact in the report', async () => {

@@ -2,7 +2,7 @@ import { defineCheck } from '../check.ts';
 import { looseFile, looseFix } from '../file-mode.ts';
 
 const FIX =
-  'put at least 24 random characters in the file ADMIN_TOKEN_PATH names (e.g. openssl rand -base64 24 > admin-token.txt; chmod 0400 admin-token.txt)';
+  'put at least 24 random characters in the file ADMIN_TOKEN_PATH names (e.g. openssl rand -base64 24 > admin-token.txt; chmod 0400 admin-token.txt), or unset it to disable the console';
 const MIN_LENGTH = 24;
 
 export const adminToken = defineCheck({
@@ -10,19 +10,11 @@ export const adminToken = defineCheck({
   title: 'Operations console credential',
   needs: [],
   uses: [],
+  variables: ['ADMIN_TOKEN', 'ADMIN_TOKEN_PATH'],
   run({ sources, mode }) {
     const s = sources.secret('ADMIN_TOKEN');
     const variable = s.variable;
-    if (s.problem) {
-      if (mode === 'sandbox' && s.problem === 'names a file that does not exist') {
-        return {
-          status: 'pass',
-          variable,
-          detail: 'file missing: the BFF generates it at start (sandbox mode)',
-        };
-      }
-      return { status: 'fail', variable, detail: s.problem, fix: FIX };
-    }
+    if (s.problem) return { status: 'fail', variable, detail: s.problem, fix: FIX };
     if (!s.value) return { status: 'skip', variable, detail: 'not set: the operations console is disabled' };
     const length = s.value.trim().length;
     if (length < MIN_LENGTH) {
@@ -34,13 +26,14 @@ export const adminToken = defineCheck({
       };
     }
     const loose = looseFile(mode, s.file);
-    if (loose)
+    if (loose) {
       return {
         status: 'warn',
         variable,
         detail: `console enabled at /admin/; ${loose}`,
         fix: looseFix(s.file),
       };
+    }
     return { status: 'pass', variable, detail: 'console enabled at /admin/' };
   },
 });

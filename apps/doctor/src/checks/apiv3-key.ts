@@ -11,6 +11,7 @@ export const apiV3Key = defineCheck({
   title: 'APIv3 key',
   needs: [],
   uses: [],
+  variables: ['WECHATPAY_APIV3_KEY', 'WECHATPAY_APIV3_KEY_PATH'],
   run({ sources, mode }) {
     const s = sources.secret('WECHATPAY_APIV3_KEY', 'apiV3KeyPath');
     const variable = s.variable;

@@ -95,6 +95,7 @@ export const database = defineCheck({
   title: 'Database reachable and migrated',
   needs: [],
   uses: [],
+  variables: ['DATABASE_URL'],
   async run(ctx): Promise<DatabaseFinding> {
     const url = String(ctx.sources.env.DATABASE_URL ?? '');
     const shown = describeDatabaseUrl(url);

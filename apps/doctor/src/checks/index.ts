@@ -9,6 +9,7 @@ import { merchantId } from './merchant-id.ts';
 import { merchantPrivateKey } from './merchant-private-key.ts';
 import { merchantSerial } from './merchant-serial.ts';
 import { notifyUrl } from './notify-url.ts';
+import { plans } from './plans.ts';
 import { platformCertificates } from './platform-certificates.ts';
 import { publicKeyId } from './public-key-id.ts';
 import { sandboxKeysFile } from './sandbox-keys-file.ts';
@@ -30,6 +31,7 @@ export const CHECKS: readonly Check[] = [
   notifyUrl,
   database,
   adminToken,
+  plans,
   bffConfig,
   signedCall,
 ];

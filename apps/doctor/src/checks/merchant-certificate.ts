@@ -11,6 +11,7 @@ export const merchantCertificate = defineCheck({
   needs: [],
   // Compared when loaded; a key that did not load is itself reported as a problem of this pair.
   uses: ['merchant-private-key'],
+  variables: ['WECHATPAY_MERCHANT_CERT', 'WECHATPAY_MERCHANT_CERT_PATH'],
   run({ sources, now }, given) {
     const s = sources.secret('WECHATPAY_MERCHANT_CERT');
     const variable = s.variable;

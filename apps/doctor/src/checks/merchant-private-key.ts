@@ -12,6 +12,7 @@ export const merchantPrivateKey = defineCheck({
   title: 'Merchant API private key',
   needs: [],
   uses: [],
+  variables: ['WECHATPAY_PRIVATE_KEY', 'WECHATPAY_PRIVATE_KEY_PATH'],
   run({ sources, mode }) {
     const s = sources.secret('WECHATPAY_PRIVATE_KEY', 'merchantPrivateKeyPath');
     const variable = s.variable;

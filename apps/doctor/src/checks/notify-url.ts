@@ -34,6 +34,7 @@ export const notifyUrl = defineCheck({
   title: 'Notification URL',
   needs: [],
   uses: [],
+  variables: ['NOTIFY_BASE_URL'],
   run({ sources, mode }) {
     const variable = 'NOTIFY_BASE_URL';
     const production = mode === 'production';

@@ -12,6 +12,7 @@ export const platformCertificates = defineCheck({
   title: 'WeChat Pay platform certificates',
   needs: [],
   uses: [],
+  variables: ['WECHATPAY_PLATFORM_CERT', 'WECHATPAY_PLATFORM_CERT_PATH'],
   run({ sources, now }) {
     const s = sources.secret('WECHATPAY_PLATFORM_CERT');
     const variable = s.variable;

@@ -8,12 +8,34 @@ import {
   DEFAULT_BASE_URL,
   type Verifier,
 } from '@qianyue/wechatpay';
+import type { PlanConfig } from '../bff.ts';
 import { type DoctorContext, defineCheck, type Facts } from '../check.ts';
 import { explainCallFailure } from '../explain/call-failure.ts';
-import { planTargets } from '../plan-targets.ts';
 
 const DEFAULT_SANDBOX_URL = 'http://127.0.0.1:8701';
 const FALLBACK_APP_ID = 'wx0000000000000000';
+// The sandbox's seeded edu plan: queried when no plan is resolved (a read of a throwaway user changes nothing).
+const SANDBOX_EDU_PLAN_ID = '101164396123311331';
+
+type Target =
+  | { family: 'edu-papay'; planId: string; appId: string }
+  | { family: 'password-exempt'; serviceId: number };
+
+/** What the read-only call asks about: an edu plan (direct first), else a password-exempt service. */
+function targetOf(ctx: DoctorContext, plans: PlanConfig[] | undefined): Target {
+  const edu =
+    plans?.find((p) => p.family === 'edu-papay' && p.mode === 'direct') ??
+    plans?.find((p) => p.family === 'edu-papay');
+  if (edu?.family === 'edu-papay') return { family: 'edu-papay', planId: edu.planId, appId: edu.appId };
+  const pe = plans?.find((p) => p.family === 'password-exempt');
+  if (pe?.family === 'password-exempt') return { family: 'password-exempt', serviceId: pe.serviceId };
+  const keys = ctx.sources.keysFile.data;
+  return {
+    family: 'edu-papay',
+    planId: keys.eduPlans?.[0] ?? SANDBOX_EDU_PLAN_ID,
+    appId: ctx.sources.plain('WECHAT_APP_ID', 'appId').value ?? FALLBACK_APP_ID,
+  };
+}
 
 /** Remembers which key verified each answer, so a verified error answer can be told from an unsigned one. */
 function recordingVerifier(inner: Verifier) {
@@ -68,7 +90,8 @@ export const signedCall = defineCheck({
   id: 'signed-call',
   title: 'Signed call to WeChat Pay, answer verified',
   needs: ['merchant-id', 'merchant-private-key', 'merchant-serial'],
-  uses: ['wechatpay-public-key', 'public-key-id', 'platform-certificates'],
+  uses: ['wechatpay-public-key', 'public-key-id', 'platform-certificates', 'plans'],
+  variables: ['WECHATPAY_BASE_URL', 'WECHATPAY_SANDBOX_URL'],
   async run(ctx, given) {
     const { baseUrl, ...where } = endpoint(ctx);
     const keys = verificationKeys(ctx, given);
@@ -110,28 +133,27 @@ export const signedCall = defineCheck({
         fix: 'WECHATPAY_MERCHANT_SERIAL_NO must be your API certificate serial; WeChat Pay serials/ids go in WECHATPAY_PUBLIC_KEY_ID or the platform certificates',
       };
     }
-    const plans = planTargets(ctx.sources);
-    const appId = ctx.sources.plain('WECHAT_APP_ID', 'appId').value ?? FALLBACK_APP_ID;
-    const eduPlanId = plans.eduPlanId;
-    const op = eduPlanId
-      ? {
-          label: 'GET /v3/edu-papay/user/{throwaway openid}/contracts',
-          run: () =>
-            client.eduPapay.queryByUser(`o_doctor_${randomBytes(9).toString('base64url')}`, {
-              appid: appId,
-              plan_id: eduPlanId,
-              offset: 0,
-              limit: 1,
-            }),
-        }
-      : {
-          label: 'GET /v3/password-exempt-contract/…/out-contract-code/{throwaway code}',
-          run: () =>
-            client.passwordExempt.queryByOutContractCode(
-              plans.serviceId ?? 1,
-              `doctor${randomBytes(12).toString('hex')}`,
-            ),
-        };
+    const target = targetOf(ctx, given.plans);
+    const op =
+      target.family === 'edu-papay'
+        ? {
+            label: 'GET /v3/edu-papay/user/{throwaway openid}/contracts',
+            run: () =>
+              client.eduPapay.queryByUser(`o_doctor_${randomBytes(9).toString('base64url')}`, {
+                appid: target.appId,
+                plan_id: target.planId,
+                offset: 0,
+                limit: 1,
+              }),
+          }
+        : {
+            label: 'GET /v3/password-exempt-contract/…/out-contract-code/{throwaway code}',
+            run: () =>
+              client.passwordExempt.queryByOutContractCode(
+                target.serviceId,
+                `doctor${randomBytes(12).toString('hex')}`,
+              ),
+          };
     try {
       await op.run();
       const by = recording.last();

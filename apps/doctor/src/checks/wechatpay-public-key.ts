@@ -21,6 +21,7 @@ export const wechatpayPublicKey = defineCheck({
   needs: [],
   // With the merchant key known, "your own key put here" can be told from "some private key put here".
   uses: ['merchant-private-key'],
+  variables: ['WECHATPAY_PUBLIC_KEY', 'WECHATPAY_PUBLIC_KEY_PATH'],
   run({ sources }, given) {
     const s = sources.secret('WECHATPAY_PUBLIC_KEY', 'wechatpayPublicKeyPath');
     const variable = s.variable;

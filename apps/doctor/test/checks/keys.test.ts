@@ -71,14 +71,15 @@ table(
       drop: ['WECHATPAY_MCH_ID'],
       status: 'fail',
       detail: 'not set',
+      bff: 'WECHATPAY_MCH_ID is required',
       fix: '商户号',
     },
     {
       name: 'too short',
       env: { WECHATPAY_MCH_ID: '12345' },
       status: 'fail',
-      detail: 'is not a merchant number (8–12 digits)',
-      fix: '商户信息',
+      detail: 'WECHATPAY_MCH_ID: is not a merchant number (8–12 digits)',
+      fix: 'copy the 商户号 exactly',
     },
     {
       name: 'from the sandbox dev-keys file',
@@ -107,6 +108,7 @@ table(
       env: { WECHATPAY_PRIVATE_KEY_PATH: fixture('merchant/public-key.pem') },
       status: 'fail',
       detail: 'holds a PUBLIC key, not a private key',
+      bff: 'WECHATPAY_PRIVATE_KEY_PATH is not a PEM private key (expected PKCS#8 or PKCS#1)',
       fix: 'BEGIN PRIVATE KEY',
     },
     {
@@ -114,18 +116,21 @@ table(
       env: { WECHATPAY_PRIVATE_KEY_PATH: fixture('merchant/cert.pem') },
       status: 'fail',
       detail: 'holds a certificate (apiclient_cert.pem?), not a private key',
+      bff: 'WECHATPAY_PRIVATE_KEY_PATH is not a PEM private key (expected PKCS#8 or PKCS#1)',
     },
     {
       name: 'no PEM at all',
       env: { WECHATPAY_PRIVATE_KEY_PATH: scratchFile('no-pem.txt', 'hello\n') },
       status: 'fail',
       detail: 'holds no PEM block, not a private key',
+      bff: 'WECHATPAY_PRIVATE_KEY_PATH is not a PEM private key (expected PKCS#8 or PKCS#1)',
     },
     {
       name: 'a passphrase-protected key',
       env: { WECHATPAY_PRIVATE_KEY_PATH: madeKeys.encrypted },
       status: 'fail',
       detail: 'holds a passphrase-protected key',
+      bff: 'WECHATPAY_PRIVATE_KEY_PATH is not a PEM private key (expected PKCS#8 or PKCS#1)',
       fix: 'openssl pkcs8 -topk8 -nocrypt',
     },
     {
@@ -145,18 +150,21 @@ table(
       },
       status: 'fail',
       detail: 'is not a readable RSA private key (PKCS#8 or PKCS#1 PEM)',
+      bff: 'WECHATPAY_PRIVATE_KEY_PATH is not a PEM private key (expected PKCS#8 or PKCS#1)',
     },
     {
       name: 'a file that does not exist',
       env: { WECHATPAY_PRIVATE_KEY_PATH: '/nonexistent/apiclient_key.pem' },
       status: 'fail',
       detail: 'names a file that does not exist',
+      bff: 'WECHATPAY_PRIVATE_KEY_PATH names a file that cannot be read',
     },
     {
       name: 'a directory',
       env: { WECHATPAY_PRIVATE_KEY_PATH: mkdtempSync(path.join(tmpdir(), 'qianyue-doctor-dir-')) },
       status: 'fail',
       detail: 'names a directory, not a file',
+      bff: 'WECHATPAY_PRIVATE_KEY_PATH names a file that cannot be read',
     },
     {
       name: 'the value in the variable itself',
@@ -171,6 +179,7 @@ table(
       drop: ['WECHATPAY_PRIVATE_KEY_PATH'],
       status: 'fail',
       detail: 'not set',
+      bff: 'WECHATPAY_PRIVATE_KEY_PATH is required (or WECHATPAY_PRIVATE_KEY)',
       fix: 'set WECHATPAY_PRIVATE_KEY_PATH',
     },
     {
@@ -210,13 +219,14 @@ table(
       env: { WECHATPAY_MERCHANT_SERIAL_NO: PUB_KEY_ID },
       status: 'fail',
       detail: 'holds a WeChat Pay public key id (PUB_KEY_ID_…), not your merchant certificate serial',
+      bff: 'WECHATPAY_MERCHANT_SERIAL_NO is not a hexadecimal serial',
       fix: 'WECHATPAY_PUBLIC_KEY_ID',
     },
     {
       name: 'not hexadecimal',
       env: { WECHATPAY_MERCHANT_SERIAL_NO: 'not-a-serial' },
       status: 'fail',
-      detail: 'is not a hexadecimal certificate serial',
+      detail: 'WECHATPAY_MERCHANT_SERIAL_NO: is not a hexadecimal serial',
     },
     {
       name: 'a platform certificate serial',
@@ -226,6 +236,7 @@ table(
       },
       status: 'fail',
       detail: 'is the serial of a WeChat Pay platform certificate, not of your merchant certificate',
+      bff: 'WECHATPAY_MERCHANT_SERIAL_NO names a WeChat Pay verification key, not the merchant certificate',
       fix: '401 SIGN_ERROR',
     },
     {
@@ -236,6 +247,7 @@ table(
       },
       status: 'fail',
       detail: 'is the serial of a WeChat Pay platform certificate, not of your merchant certificate',
+      bff: 'WECHATPAY_MERCHANT_SERIAL_NO names a WeChat Pay verification key, not the merchant certificate',
     },
     {
       name: 'a platform serial, once the certificate has expired (parsed all the same)',
@@ -246,6 +258,7 @@ table(
       at: '2050-06-01T00:00:00Z',
       status: 'fail',
       detail: 'is the serial of a WeChat Pay platform certificate, not of your merchant certificate',
+      bff: 'WECHATPAY_MERCHANT_SERIAL_NO names a WeChat Pay verification key, not the merchant certificate',
     },
   ],
 );
@@ -266,6 +279,7 @@ table(
       env: { WECHATPAY_APIV3_KEY_PATH: scratchFile('v3-31.txt', `${APIV3.slice(0, 31)}\n`) },
       status: 'fail',
       detail: 'is 31 bytes; it must be exactly 32',
+      bff: 'WECHATPAY_APIV3_KEY_PATH must be exactly 32 bytes',
       fix: '32-character APIv3 key',
     },
     {
@@ -273,6 +287,7 @@ table(
       env: { WECHATPAY_APIV3_KEY_PATH: fixture('merchant/private-key.pem') },
       status: 'fail',
       detail: 'holds a PEM key or certificate, not the APIv3 key',
+      bff: 'WECHATPAY_APIV3_KEY_PATH must be exactly 32 bytes',
     },
     {
       name: 'a space inside',
@@ -293,6 +308,7 @@ table(
       drop: ['WECHATPAY_APIV3_KEY_PATH'],
       status: 'fail',
       detail: 'not set',
+      bff: 'WECHATPAY_APIV3_KEY_PATH is required (or WECHATPAY_APIV3_KEY)',
     },
     {
       name: 'production: a file others can read',
@@ -336,15 +352,18 @@ table(
     },
     {
       name: 'certificate mode instead',
-      env: { WECHATPAY_PUBLIC_KEY_PATH: '', WECHATPAY_PLATFORM_CERT_PATH: fixture('platform/cert.pem') },
+      env: { WECHATPAY_PLATFORM_CERT_PATH: fixture('platform/cert.pem') },
+      drop: ['WECHATPAY_PUBLIC_KEY_PATH', 'WECHATPAY_PUBLIC_KEY_ID'],
       status: 'skip',
       detail: 'not set: platform-certificate mode (WeChat Pay is moving merchants to the public key)',
     },
     {
       name: 'neither public key nor certificates',
-      env: { WECHATPAY_PUBLIC_KEY_PATH: '' },
+      env: {},
+      drop: ['WECHATPAY_PUBLIC_KEY_PATH', 'WECHATPAY_PUBLIC_KEY_ID'],
       status: 'fail',
       detail: 'no way to verify WeChat Pay: neither a public key nor platform certificates are configured',
+      bff: 'WECHATPAY_PUBLIC_KEY_PATH no key verifies WeChat Pay',
       fix: 'WECHATPAY_PUBLIC_KEY_ID',
     },
   ],
@@ -360,6 +379,7 @@ table(
       env: { WECHATPAY_PUBLIC_KEY_ID: PUB_KEY_ID.replace('PUB_KEY_ID_', 'PUB_KEY_lD_') },
       status: 'fail',
       detail: 'does not have the form PUB_KEY_ID_ followed by digits',
+      bff: 'WECHATPAY_PUBLIC_KEY_ID is not PUB_KEY_ID_ followed by its number',
       fix: '微信支付公钥',
     },
     {
@@ -367,12 +387,14 @@ table(
       env: { WECHATPAY_PUBLIC_KEY_ID: PLATFORM_SERIAL },
       status: 'fail',
       detail: 'looks like a certificate serial, not a public key id',
+      bff: 'WECHATPAY_PUBLIC_KEY_ID is not PUB_KEY_ID_ followed by its number',
     },
     {
       name: 'lower case',
       env: { WECHATPAY_PUBLIC_KEY_ID: PUB_KEY_ID.toLowerCase() },
       status: 'fail',
       detail: 'has the wrong letter case',
+      bff: 'WECHATPAY_PUBLIC_KEY_ID is not PUB_KEY_ID_ followed by its number',
     },
     {
       name: 'missing while a public key is set',
@@ -380,6 +402,7 @@ table(
       drop: ['WECHATPAY_PUBLIC_KEY_ID'],
       status: 'fail',
       detail: 'not set, but a WeChat Pay public key is',
+      bff: 'WECHATPAY_PUBLIC_KEY_ID is required with the public key',
     },
     {
       name: 'missing with no public key',
@@ -434,12 +457,14 @@ table(
       env: { WECHATPAY_PLATFORM_CERT_PATH: fixture('platform/private-key.pem') },
       status: 'fail',
       detail: 'holds a private key, not certificates',
+      bff: 'WECHATPAY_PLATFORM_CERT_PATH holds no PEM certificate',
     },
     {
       name: 'no certificate',
       env: { WECHATPAY_PLATFORM_CERT_PATH: scratchFile('nocert.pem', 'nothing here\n') },
       status: 'fail',
       detail: 'holds no PEM certificate',
+      bff: 'WECHATPAY_PLATFORM_CERT_PATH holds no PEM certificate',
     },
     {
       name: 'a damaged certificate',
@@ -451,6 +476,7 @@ table(
       },
       status: 'fail',
       detail: 'holds a certificate that cannot be read',
+      bff: 'WECHATPAY_PLATFORM_CERT_PATH certificate is not a PEM X.509 certificate',
     },
   ],
 );
