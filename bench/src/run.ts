@@ -9,6 +9,7 @@ import { miniprogramReport } from './miniprogram.bench.ts';
 import { outboundSuites } from './outbound.bench.ts';
 import { presignLoadReport } from './presign-load.bench.ts';
 import { primitiveSuites } from './primitives.bench.ts';
+import { startupReport } from './startup.bench.ts';
 
 /*
  * Entry point: `pnpm bench` (root, via turbo) or `pnpm --filter @qianyue/bench bench [filter]`.
@@ -32,6 +33,7 @@ const GROUPS: Group[] = [
   { group: 'notification ingestion (issue 8 row 4)', suites: ingestionSuites, rounds: 12 },
   { group: 'BFF memory (issue 8 row 5)', report: memoryReport },
   { group: 'mini-program size and first screen (issue 8 row 6)', report: miniprogramReport },
+  { group: 'BFF start-up, compiled vs tsx (issue 15)', report: startupReport },
 ];
 
 const quick = process.env.QUICK === '1';

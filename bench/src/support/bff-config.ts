@@ -2,13 +2,20 @@ import { type AppConfig, loadConfig } from '@qianyue/bff';
 import { fixturesPath, fixtureText } from '../fixtures.ts';
 import { APP_ID, MCH_ID, PLAN_ID } from './upstream.ts';
 
-/** The BFF as production would run it, with the fixture keys and "WeChat Pay" at `upstream`. */
-export function benchBffConfig(o: {
+interface BenchBffOptions {
   upstream: string;
   databaseUrl: string;
   logLevel?: string;
-}): Promise<AppConfig> {
-  return loadConfig({
+}
+
+/** The BFF as production would run it, with the fixture keys and "WeChat Pay" at `upstream`. */
+export function benchBffConfig(o: BenchBffOptions): Promise<AppConfig> {
+  return loadConfig(benchBffEnv(o));
+}
+
+/** The same as environment variables, for a BFF started as its own process (`node server.js`, tsx). */
+export function benchBffEnv(o: BenchBffOptions): Record<string, string> {
+  return {
     WECHATPAY_MODE: 'sandbox',
     WECHATPAY_SANDBOX_URL: o.upstream,
     WECHATPAY_SANDBOX_KEYS_PATH: '',
@@ -28,5 +35,5 @@ export function benchBffConfig(o: {
     ]),
     NOTIFY_BASE_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: o.logLevel ?? 'info',
-  });
+  };
 }
