@@ -14,6 +14,7 @@ import { type AppConfig, loggerOptions } from './config.ts';
 import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
 import { RateLimitedError } from './errors.ts';
+import { errorSerializers } from './logging/serializers.ts';
 import backgroundPlugin from './plugins/background.ts';
 import databasePlugin from './plugins/database.ts';
 import errorHandler from './plugins/error-handler.ts';
@@ -71,7 +72,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     logger:
       deps.logStream === false
         ? false
-        : { ...loggerOptions(config.logLevel), ...(deps.logStream ? { stream: deps.logStream } : {}) },
+        : {
+            ...loggerOptions(config.logLevel),
+            serializers: errorSerializers,
+            ...(deps.logStream ? { stream: deps.logStream } : {}),
+          },
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.trustProxy,
     requestIdHeader: false,

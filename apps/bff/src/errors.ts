@@ -130,3 +130,17 @@ export class NotificationForeignError extends Error {
     this.name = 'NotificationForeignError';
   }
 }
+
+/**
+ * A notification field PostgreSQL cannot store as text (U+0000, a lone surrogate). Answers WeChat 400
+ * {code:'FAIL'} before any statement; `path` names the field (never its value).
+ */
+export class NotificationTextRefusedError extends Error {
+  readonly code = 'BFF_NOTIFICATION_TEXT_REFUSED';
+  readonly path: string;
+  constructor(path: string) {
+    super('notification holds text that cannot be stored');
+    this.name = 'NotificationTextRefusedError';
+    this.path = path.slice(0, 64);
+  }
+}

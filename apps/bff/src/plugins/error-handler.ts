@@ -28,6 +28,7 @@ const NOTIFY_STATUS: Record<string, [number, string]> = {
   WECHATPAY_DECRYPT_FAILED: [400, 'resource cannot be decrypted'],
   WECHATPAY_NOTIFICATION_MALFORMED: [400, 'malformed notification'],
   BFF_NOTIFICATION_FOREIGN: [400, 'notification is not for this merchant'],
+  BFF_NOTIFICATION_TEXT_REFUSED: [400, 'notification holds text that cannot be stored'],
 };
 
 /** WeChat Pay errors met while calling WeChat (should normally be translated by the service already). */

@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config.ts';
 import { isDatabaseUnavailable } from '../../db/create-database.ts';
 import { createRejectionsRepository } from '../../db/rejections-repository.ts';
 import { DatabaseUnavailableError } from '../../errors.ts';
+import { assertStorableNotification } from './storable-text.ts';
 
 /**
  * WeChat Pay → BFF. Registered in its own encapsulated context so the JSON parser here keeps the RAW body
@@ -29,6 +30,7 @@ export default async function contractEvents(
     if (code === 'WECHATPAY_DECRYPT_FAILED') return 'rejected_decrypt';
     if (code === 'WECHATPAY_NOTIFICATION_MALFORMED') return 'rejected_malformed';
     if (code === 'BFF_NOTIFICATION_FOREIGN') return 'rejected_foreign';
+    if (code === 'BFF_NOTIFICATION_TEXT_REFUSED') return 'rejected_malformed';
     return 'error';
   };
 
@@ -65,6 +67,7 @@ export default async function contractEvents(
           eventTypes: opts.config.eventTypes,
         },
       );
+      assertStorableNotification(event, body);
     } catch (err) {
       app.metrics.notifications.inc({ outcome: outcomeOfError(err) });
       // Platform-certificate mode: maybe a rotation. Answer 500 now (WeChat retries) and fetch the certificates
