@@ -14,6 +14,7 @@ import { type AppConfig, loggerOptions } from './config.ts';
 import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
 import { RateLimitedError } from './errors.ts';
+import { serverOptions } from './http/server-options.ts';
 import { errorSerializers } from './logging/serializers.ts';
 import backgroundPlugin from './plugins/background.ts';
 import databasePlugin from './plugins/database.ts';
@@ -24,10 +25,12 @@ import {
   inboxRepositoryPlugin,
   sessionsRepositoryPlugin,
 } from './plugins/repositories.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import servicesPlugin from './plugins/services.ts';
 import sessionPlugin, { createTokenSessionId } from './plugins/session.ts';
 import wechatpayPlugin from './plugins/wechatpay.ts';
 import loginRoutes from './routes/auth/login.ts';
+import logoutRoutes from './routes/auth/logout.ts';
 import presignRoutes from './routes/contracts/presign.ts';
 import contractStatusRoutes from './routes/contracts/status.ts';
 import healthRoutes from './routes/health.ts';
@@ -80,19 +83,22 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.trustProxy,
     requestIdHeader: false,
+    ...serverOptions(config.http),
     // A malformed URL (bad percent-encoding) never reaches a route or the error handler: answer it here, in
     // the API's error shape, instead of Fastify's default {error, code: 'FST_ERR_BAD_URL', …}.
-    frameworkErrors: (_err, _req, reply) =>
+    frameworkErrors: (_err, req, reply) =>
       (reply as FastifyReply)
         .code(400)
         .header('cache-control', 'no-store')
-        .send({ code: 'BFF_VALIDATION_FAILED', message: 'Malformed URL' }),
+        .header('x-content-type-options', 'nosniff')
+        .send({ code: 'BFF_VALIDATION_FAILED', message: 'Malformed URL', requestId: String(req.id) }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
 
   // 1. cross-cutting: errors, metrics, CORS, rate limits, API docs
   await app.register(errorHandler);
-  await app.register(metricsPlugin);
+  await app.register(securityHeaders);
+  await app.register(metricsPlugin, config.http.metrics);
   await app.register(cors, {
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'POST'],
@@ -133,6 +139,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   await app.register(sessionPlugin, {
     secret: config.session.secret,
     ttlSeconds: config.session.ttlSeconds,
+    cacheSeconds: config.session.cacheSeconds,
     clock,
   });
   await app.register(wechatpayPlugin, {
@@ -151,6 +158,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   // 3. routes
   await app.register(healthRoutes);
   await app.register(loginRoutes, { maxPerMinute: config.http.loginRateLimitMax });
+  await app.register(logoutRoutes);
   await app.register(planRoutes);
   await app.register(presignRoutes);
   await app.register(contractStatusRoutes);

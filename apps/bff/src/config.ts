@@ -96,7 +96,17 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ default: 120, minimum: 1 }),
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ default: 20, minimum: 1 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 16_384, minimum: 1024 }),
-  DOCS_ENABLED: Type.Boolean({ default: true }),
+  // HTTP hardening (issue 12; docs/configuration.md "HTTP hardening"). Unset *_ENABLED: on in sandbox mode,
+  // off in production.
+  DOCS_ENABLED: Type.Optional(Type.Boolean()),
+  METRICS_ENABLED: Type.Optional(Type.Boolean()),
+  METRICS_TOKEN: Str('bearer token GET /metrics requires (at least 24 characters); open when unset'),
+  METRICS_TOKEN_PATH: Str('file holding the metrics token'),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 500 }),
+  HTTP_CONNECTION_TIMEOUT_MS: Type.Integer({ default: 75_000, minimum: 1000 }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 1000 }),
+  SESSION_CACHE_SECONDS: Type.Integer({ default: 60, minimum: 0, maximum: 600 }),
+  NOTIFY_UNVERIFIED_MAX_PER_MINUTE: Type.Integer({ default: 120, minimum: 1 }),
 
   // Operations console (apps/bff/src/console) and `pnpm doctor`.
   ADMIN_TOKEN: Str('operations console credential, at least 24 characters; console disabled when unset'),
@@ -159,7 +169,8 @@ export interface AppConfig {
   };
   wechat: { appId: string; appSecret: string; subAppId?: string; apiBaseUrl: string };
   notifyBaseUrl: string;
-  session: { secret: Buffer; ttlSeconds: number };
+  /** cacheSeconds: how long a replica may keep accepting a session revoked elsewhere (0: ask the database). */
+  session: { secret: Buffer; ttlSeconds: number; cacheSeconds: number };
   databaseUrl: string;
   plans: PlanConfig[];
   sign: { eduAppId: string; eduPath: string; qsExtraDataKey: string };
@@ -185,6 +196,12 @@ export interface AppConfig {
     loginRateLimitMax: number;
     bodyLimit: number;
     docs: boolean;
+    /** GET /metrics served at all, and the bearer token it then requires (none: open). */
+    metrics: { enabled: boolean; token?: Buffer };
+    /** Node's request timeout (whole request received), socket idle timeout, keep-alive idle timeout. */
+    timeouts: { requestMs: number; connectionMs: number; keepAliveMs: number };
+    /** Refused (unverified) posts one source may make to the notify routes per minute. */
+    notifyUnverifiedMaxPerMinute: number;
   };
   /** Operations console credential; undefined = console disabled. */
   admin?: {
@@ -523,7 +540,11 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
     },
     wechat: { appId, appSecret, apiBaseUrl, ...(subAppId ? { subAppId } : {}) },
     notifyBaseUrl,
-    session: { secret: sessionSecret, ttlSeconds: raw.SESSION_TTL_SECONDS },
+    session: {
+      secret: sessionSecret,
+      ttlSeconds: raw.SESSION_TTL_SECONDS,
+      cacheSeconds: raw.SESSION_CACHE_SECONDS,
+    },
     databaseUrl: raw.DATABASE_URL,
     plans,
     sign: {
@@ -555,7 +576,14 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
       rateLimitMax: raw.RATE_LIMIT_MAX,
       loginRateLimitMax: raw.LOGIN_RATE_LIMIT_MAX,
       bodyLimit: raw.BODY_LIMIT_BYTES,
-      docs: raw.DOCS_ENABLED,
+      docs: raw.DOCS_ENABLED ?? sandbox,
+      metrics: { enabled: raw.METRICS_ENABLED ?? sandbox, ...metricsToken(env) },
+      timeouts: {
+        requestMs: raw.HTTP_REQUEST_TIMEOUT_MS,
+        connectionMs: raw.HTTP_CONNECTION_TIMEOUT_MS,
+        keepAliveMs: raw.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      },
+      notifyUnverifiedMaxPerMinute: raw.NOTIFY_UNVERIFIED_MAX_PER_MINUTE,
     },
     ...(admin ? { admin } : {}),
   };
@@ -584,6 +612,14 @@ function loadAdminToken(env: Record<string, string | undefined>, sandbox: boolea
   if (!token) return undefined;
   if (token.length < 24) throw new BffConfigError(s.variable, 'must be at least 24 characters');
   return { token: Buffer.from(token, 'utf8'), ...(generatedPath ? { generatedPath } : {}) };
+}
+
+function metricsToken(env: Record<string, string | undefined>): { token?: Buffer } {
+  const s = secret(env, 'METRICS_TOKEN');
+  const token = s.value?.trim();
+  if (!token) return {};
+  if (token.length < 24) throw new BffConfigError(s.variable, 'must be at least 24 characters');
+  return { token: Buffer.from(token, 'utf8') };
 }
 
 function sandboxDefaultPlans(keys: SandboxKeys): unknown {
