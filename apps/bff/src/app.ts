@@ -20,6 +20,7 @@ import backgroundPlugin from './plugins/background.ts';
 import databasePlugin from './plugins/database.ts';
 import errorHandler from './plugins/error-handler.ts';
 import metricsPlugin from './plugins/metrics.ts';
+import notifyGuard from './plugins/notify-guard.ts';
 import {
   contractsRepositoryPlugin,
   inboxRepositoryPlugin,
@@ -162,6 +163,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   await app.register(planRoutes);
   await app.register(presignRoutes);
   await app.register(contractStatusRoutes);
+  await app.register(notifyGuard, { maxPerMinute: config.http.notifyUnverifiedMaxPerMinute, clock });
   await app.register(notifyRoutes, { config, clock });
   await app.register(consoleRoutes, { prefix: '/admin', config, clock });
 

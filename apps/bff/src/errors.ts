@@ -144,3 +144,12 @@ export class NotificationTextRefusedError extends Error {
     this.path = path.slice(0, 64);
   }
 }
+
+/** A source past NOTIFY_UNVERIFIED_MAX_PER_MINUTE refused posts: 429 {code:'FAIL'} before any verification. */
+export class NotifyRateLimitedError extends Error {
+  readonly code = 'BFF_NOTIFY_RATE_LIMITED';
+  constructor() {
+    super('too many refused notifications from this source');
+    this.name = 'NotifyRateLimitedError';
+  }
+}

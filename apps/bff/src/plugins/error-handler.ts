@@ -29,6 +29,7 @@ const NOTIFY_STATUS: Record<string, [number, string]> = {
   WECHATPAY_NOTIFICATION_MALFORMED: [400, 'malformed notification'],
   BFF_NOTIFICATION_FOREIGN: [400, 'notification is not for this merchant'],
   BFF_NOTIFICATION_TEXT_REFUSED: [400, 'notification holds text that cannot be stored'],
+  BFF_NOTIFY_RATE_LIMITED: [429, 'too many refused notifications; slow down'],
 };
 
 /** WeChat Pay errors met while calling WeChat (should normally be translated by the service already). */
@@ -100,7 +101,11 @@ export default fp(
       const notify = request.routeOptions.config?.notify === true;
       const h = toHttpError(err, notify);
       const e = err as { code?: string; name?: string };
-      if (h.statusCode >= 500) request.log.error({ err, code: h.code }, 'request failed');
+      // A refused notification (even the deliberate 500 for an unknown serial) is the sender's problem, not a
+      // fault: no error line, no stack (notify-guard logs it, throttled).
+      const refusedNotification = notify && typeof e.code === 'string' && e.code in NOTIFY_STATUS;
+      if (h.statusCode >= 500 && !refusedNotification)
+        request.log.error({ err, code: h.code }, 'request failed');
       else request.log.info({ code: h.code, errCode: e.code, errName: e.name }, 'request rejected');
       return send(request, reply, h);
     });

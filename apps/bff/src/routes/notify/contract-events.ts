@@ -4,7 +4,6 @@ import { type ContractEvent, parseNotification } from '@qianyue/wechatpay';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config.ts';
 import { isDatabaseUnavailable } from '../../db/create-database.ts';
-import { createRejectionsRepository } from '../../db/rejections-repository.ts';
 import { DatabaseUnavailableError } from '../../errors.ts';
 import { assertStorableNotification } from './storable-text.ts';
 
@@ -34,24 +33,11 @@ export default async function contractEvents(
     return 'error';
   };
 
-  const rejections = createRejectionsRepository(app.db);
-  /** Best effort: the operations console lists refused posts; recording never changes the answer. */
+  /** Best effort: counted per source, stored aggregated, logged throttled; never changes the answer. */
   const recordRejection = async (request: FastifyRequest, family: string, outcome: string, err: unknown) => {
     if (!outcome.startsWith('rejected_')) return;
-    const header = (name: string) => {
-      const v = request.headers[name];
-      return typeof v === 'string' ? v.slice(0, 128) : null;
-    };
-    await rejections
-      .record({
-        received_at: new Date(opts.clock.now() * 1000),
-        family,
-        reason: outcome,
-        error_code: String((err as { code?: string }).code ?? 'unknown'),
-        serial: header('wechatpay-serial'),
-        request_id: header('request-id'),
-      })
-      .catch(() => {});
+    const errorCode = String((err as { code?: string }).code ?? 'unknown');
+    await app.notifyGuard.refused(request, { family, reason: outcome, errorCode });
   };
 
   const handler = async (request: FastifyRequest, family: string) => {
@@ -76,10 +62,6 @@ export default async function contractEvents(
         app.wechatpay.certificates?.onUnknownSerial(String((err as { serial?: unknown }).serial ?? ''));
       }
       await recordRejection(request, family, outcomeOfError(err), err);
-      request.log.warn(
-        { code: (err as { code?: string }).code, route: request.url },
-        'notification rejected',
-      );
       throw err;
     }
     try {
