@@ -145,7 +145,7 @@ export class NotificationTextRefusedError extends Error {
   }
 }
 
-/** A source past NOTIFY_UNVERIFIED_MAX_PER_MINUTE refused posts: 429 {code:'FAIL'} before any verification. */
+/** A source past NOTIFY_UNVERIFIED_MAX_PER_MINUTE refused posts: 429 {code:'FAIL'}, not stored, not logged. */
 export class NotifyRateLimitedError extends Error {
   readonly code = 'BFF_NOTIFY_RATE_LIMITED';
   constructor() {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, migrateToLatest } from '../src/db/create-database.ts';
 import { createRejectionsRepository } from '../src/db/rejections-repository.ts';
 import { type Harness, LogCapture, startHarness } from './helpers/harness.ts';
-import { makeNotification, postNotification } from './helpers/notification-suite.ts';
+import { makeNotification, postNotification, vector } from './helpers/notification-suite.ts';
 
 /*
  * Issue 12 finding 4: the notify URLs are public, so a refused post must cost little and store little.
@@ -37,6 +37,14 @@ describe('notification floods', () => {
     const rows = await rejections();
     expect(rows.length).toBeLessThanOrEqual(2); // one per (source, route family, reason)
     expect(rows.reduce((n, r) => n + Number((r as { count?: number }).count), 0)).toBe(MAX);
+    // A genuine notification from the same (limited) source still goes through: posts are always verified.
+    const v = vector('edu-papay-signed');
+    const saved = h.clock.now();
+    h.clock.set(v.now);
+    const genuine = await postNotification(h, '/v1/notify/edu-papay', v.request);
+    expect(genuine.status).not.toBe(429);
+    expect(genuine.status).toBeLessThan(500);
+    h.clock.set(saved);
     // One minute later the source may post again.
     h.clock.advance(61);
     expect((await postNotification(h, '/v1/notify/edu-papay', unsigned)).status).toBe(401);

@@ -10,6 +10,8 @@ declare module 'fastify' {
       /**
        * A post to a notify route was refused (unverified, stale, undecryptable, not ours): counts it against
        * its source, records it in the aggregated rejections table (best effort) and logs it (throttled).
+       * Past the source's limit it THROWS NotifyRateLimitedError instead: the post is answered 429 and
+       * neither stored nor logged.
        */
       refused(
         request: FastifyRequest,
@@ -35,12 +37,13 @@ export function notifySource(ip: string): string {
 }
 
 /**
- * Anyone can post to the notify URLs. WeChat's own posts verify and are never limited; REFUSED posts are
- * counted per source in a fixed one-minute window, and a source past `maxPerMinute` is answered 429 {code:
- * 'FAIL'} before any verification, storage or log line. WeChat sends a handful of notifications per contract
- * change, so the default (120 refused posts a minute from one address) is far above anything it does even
- * while the BFF lacks a rotated key. Refused posts are stored aggregated, and logged once per
- * (reason, serial or source) per minute within a global line budget.
+ * Anyone can post to the notify URLs. REFUSED posts are counted per source in a fixed one-minute window; past
+ * `maxPerMinute` a source's refused posts are answered 429 {code:'FAIL'} and cost no row and no log line.
+ * Every post is still verified (an RSA check, no I/O): a genuine WeChat notification is never limited, even
+ * from a source that floods (a proxy without TRUST_PROXY makes everyone one source). WeChat sends a handful
+ * of notifications per contract change, so the default (120 refused posts a minute from one address) is far
+ * above anything it does even while the BFF lacks a rotated key. Refused posts are stored aggregated, and
+ * logged once per (reason, serial or source) per minute within a global line budget.
  */
 export default fp(
   async (app, opts: { maxPerMinute: number; clock: Clock }) => {
@@ -82,22 +85,18 @@ export default fp(
       return true;
     };
 
-    app.addHook('onRequest', async (request) => {
-      if (request.routeOptions.config?.notify !== true) return;
-      const now = opts.clock.now();
-      const source = notifySource(request.ip);
-      if (windowOf(source, now).refused < opts.maxPerMinute) return;
-      app.metrics.notifications.inc({ outcome: 'rejected_rate_limited' });
-      if (mayLog(request, `limited|${source}`, now))
-        request.log.warn({ source }, 'notify route: too many refused posts from this source');
-      throw new NotifyRateLimitedError();
-    });
-
     app.decorate('notifyGuard', {
       async refused(request, post) {
         const now = opts.clock.now();
         const source = notifySource(request.ip);
-        windowOf(source, now).refused += 1;
+        const w = windowOf(source, now);
+        if (w.refused >= opts.maxPerMinute) {
+          app.metrics.notifications.inc({ outcome: 'rejected_rate_limited' });
+          if (mayLog(request, `limited|${source}`, now))
+            request.log.warn({ source }, 'notify route: too many refused posts from this source');
+          throw new NotifyRateLimitedError();
+        }
+        w.refused += 1;
         const header = (name: string) => {
           const v = request.headers[name];
           return typeof v === 'string' ? v.slice(0, 128) : null;
