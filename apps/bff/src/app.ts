@@ -34,6 +34,7 @@ import loginRoutes from './routes/auth/login.ts';
 import logoutRoutes from './routes/auth/logout.ts';
 import presignRoutes from './routes/contracts/presign.ts';
 import contractStatusRoutes from './routes/contracts/status.ts';
+import terminateRoutes from './routes/contracts/terminate.ts';
 import healthRoutes from './routes/health.ts';
 import notifyRoutes from './routes/notify/contract-events.ts';
 import planRoutes from './routes/plans.ts';
@@ -170,6 +171,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   await app.register(planRoutes);
   await app.register(presignRoutes);
   await app.register(contractStatusRoutes);
+  await app.register(terminateRoutes);
   await app.register(notifyGuard, { maxPerMinute: config.http.notifyUnverifiedMaxPerMinute, clock });
   await app.register(notifyRoutes, { config, clock });
   await app.register(consoleRoutes, { prefix: '/admin', config, clock });

@@ -3,9 +3,21 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ErrorBody } from '@qianyue/api';
+import type { TSchema } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
+import {
+  ConsoleContractsReply,
+  ConsolePlansReply,
+  DailyReply,
+  InboxReply,
+  ReconcileReply,
+  SessionReply,
+} from '../src/console/schemas.ts';
 import { BffConfigError } from '../src/errors.ts';
 import { eventually, type Harness, startHarness, testEnv } from './helpers/harness.ts';
 
@@ -22,6 +34,16 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 const ADMIN_TOKEN = 'TESTONLY-console-admin-token-0123456789';
+// ajv-formats is CommonJS: under NodeNext its default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv,
+) => Ajv;
+/** Strict reader of replies: all errors, formats checked, nothing coerced or removed. */
+const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+const conforms = (schema: TSchema, body: unknown) => {
+  const check = ajv.compile(schema);
+  return check(body) ? [] : (check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+};
 
 interface Presign {
   contractId: string;
@@ -107,10 +129,14 @@ describe('operations console (real BFF + sandbox, real Chromium)', () => {
       const none = await h.call(method, route);
       expect(none.status, `${method} ${route}`).toBe(401);
       expect(none.body).toMatchObject({ code: 'CONSOLE_UNAUTHENTICATED' });
+      // Answered by the one error handler: the catalogue's ErrorBody, with the request id.
+      expect(conforms(ErrorBody, none.body)).toEqual([]);
+      expect((none.body as ErrorBody).requestId).toBeTruthy();
       expect(none.headers.get('www-authenticate')).toContain('Bearer');
       const wrong = await h.call(method, route, { headers: { authorization: `Bearer ${ADMIN_TOKEN}x` } });
       expect(wrong.status).toBe(401);
       expect(wrong.body).toMatchObject({ code: 'CONSOLE_TOKEN_INVALID' });
+      expect(conforms(ErrorBody, wrong.body)).toEqual([]);
       const basic = await h.call(method, route, {
         headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` },
       });
@@ -223,11 +249,60 @@ describe('operations console (real BFF + sandbox, real Chromium)', () => {
     );
     expect(stats.status).toBe(200);
     expect(stats.body.days).toHaveLength(7);
+    // Every reply is exactly what schemas.ts says (the type console.js is checked against).
+    const replies: Array<[string, string, TSchema]> = [
+      ['GET', '/admin/api/session', SessionReply],
+      ['GET', '/admin/api/plans', ConsolePlansReply],
+      ['GET', '/admin/api/contracts', ConsoleContractsReply],
+      ['GET', '/admin/api/notifications', InboxReply],
+      ['GET', '/admin/api/stats/daily', DailyReply],
+      ['POST', `/admin/api/contracts/${signedId}/reconcile`, ReconcileReply],
+    ];
+    for (const [method, route, schema] of replies) {
+      const r = await h.call(method, route, { headers: auth });
+      expect(r.status, `${method} ${route}`).toBe(200);
+      expect(conforms(schema, r.body), route).toEqual([]);
+    }
+    const contracts = await h.call<ConsoleContractsReply>('GET', '/admin/api/contracts', { headers: auth });
+    expect(contracts.body.contracts.length).toBeGreaterThan(0);
+    expect(contracts.body.total).toBe(contracts.body.contracts.length);
     const unknown = await h.call('POST', '/admin/api/contracts/c_nope/reconcile', { headers: auth });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ code: 'BFF_CONTRACT_NOT_FOUND' });
     const bad = await h.call('GET', '/admin/api/contracts?state=WHATEVER', { headers: auth });
     expect(bad.status).toBe(400);
+  });
+
+  it('refuses impossible dates and NUL bytes with 400 and a code, and changes nothing (issue 12 finding 7)', async () => {
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const before = await h.call<{ total: number }>('GET', '/admin/api/contracts', { headers: auth });
+    expect(before.status).toBe(200);
+    const refused: Array<[string, string]> = [
+      ['GET', '/admin/api/contracts?from=2026-13-45'],
+      ['GET', '/admin/api/contracts?to=2026-02-30'],
+      ['GET', '/admin/api/contracts?from=2026-00-10'],
+      ['GET', '/admin/api/contracts?plan=%00'],
+      ['GET', '/admin/api/contracts?plan=edu-monthly%00'],
+      ['GET', '/admin/api/notifications?status=%00'],
+      ['POST', '/admin/api/contracts/%00/reconcile'],
+      ['POST', `/admin/api/contracts/${signedId}%00/reconcile`],
+    ];
+    for (const [method, route] of refused) {
+      const r = await h.call<{ code: string; message: string; requestId: string }>(method, route, {
+        headers: auth,
+      });
+      expect(r.status, `${method} ${route}`).toBe(400);
+      expect(r.body, `${method} ${route}`).toMatchObject({ code: 'BFF_VALIDATION_FAILED' });
+      expect(r.body?.message).toBeTruthy();
+      expect(r.body?.requestId).toBeTruthy();
+    }
+    // A real calendar day still filters (29 February exists in 2028).
+    const leap = await h.call('GET', '/admin/api/contracts?from=2028-02-29', { headers: auth });
+    expect(leap.status).toBe(200);
+    expect(leap.body).toMatchObject({ contracts: [], total: 0 });
+    const after = await h.call<{ total: number }>('GET', '/admin/api/contracts', { headers: auth });
+    expect(after.body.total).toBe(before.body.total);
+    expect(h.logs.text()).not.toContain('"statusCode":500');
   });
 });
 

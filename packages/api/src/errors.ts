@@ -26,9 +26,14 @@ export const ERROR_CODES = {
   BFF_UNSUPPORTED_MEDIA_TYPE: 415,
   BFF_UPSTREAM_TIMEOUT: 504,
   BFF_NOT_READY: 503,
+  // The operations console's own API (/admin/api/*): staff, not the mini-program, meet these.
+  CONSOLE_UNAUTHENTICATED: 401,
+  CONSOLE_TOKEN_INVALID: 401,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+/** Codes only the operations console answers with; the mini-program never calls its routes. */
+export type ConsoleErrorCode = Extract<ErrorCode, `CONSOLE_${string}`>;
 
 export const ErrorBody = Type.Object(
   {

@@ -42,9 +42,9 @@ describe('presign', () => {
 });
 
 describe('error catalogue', () => {
-  it('every code is BFF_-prefixed SCREAMING_SNAKE with a 4xx/5xx status', () => {
+  it('every code is BFF_- or CONSOLE_-prefixed SCREAMING_SNAKE with a 4xx/5xx status', () => {
     for (const [code, status] of Object.entries(ERROR_CODES)) {
-      expect(code).toMatch(/^BFF_[A-Z0-9_]+$/);
+      expect(code).toMatch(/^(BFF|CONSOLE)_[A-Z0-9_]+$/);
       expect(status).toBeGreaterThanOrEqual(400);
       expect(status).toBeLessThan(600);
     }

@@ -1,40 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { ContractRow, ContractState, Database } from '../db/database.ts';
-
-/** What the console shows of a contract. The openid is shortened: staff match it, they do not need it whole. */
-export interface ConsoleContract {
-  id: string;
-  planKey: string;
-  family: string;
-  state: ContractState;
-  openid: string;
-  displayAccount: string;
-  wechatContractId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  signedAt: string | null;
-  terminatedAt: string | null;
-  expiresAt: string | null;
-}
-
-export interface InboxItem {
-  id: string;
-  receivedAt: string;
-  status: 'applied' | 'verified' | 'rejected';
-  family: string;
-  eventType: string | null;
-  outcome: string;
-  reason: string;
-  contractId: string | null;
-  serial: string | null;
-  requestId: string | null;
-}
-
-export interface DailyCount {
-  date: string;
-  signed: number;
-  terminated: number;
-}
+import type { ContractRow, Database } from '../db/database.ts';
+import type { ConsoleContract, ContractsQuery, DailyCount, InboxItem, InboxQuery } from './schemas.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export const maskOpenid = (o: string) =>
@@ -72,20 +38,11 @@ export const OUTCOME_REASONS: Record<string, string> = {
   rejected_foreign: 'verified, but for another merchant or app',
 };
 
-export interface ContractFilter {
-  state?: ContractState;
-  plan?: string;
-  /** YYYY-MM-DD, creation day (UTC), inclusive. */
-  from?: string;
-  to?: string;
-  limit: number;
-}
-
 const dayStart = (d: string) => new Date(`${d}T00:00:00.000Z`);
 
 export function createConsoleQueries(db: Kysely<Database>) {
   return {
-    async contracts(f: ContractFilter): Promise<{ contracts: ConsoleContract[]; total: number }> {
+    async contracts(f: ContractsQuery): Promise<{ contracts: ConsoleContract[]; total: number }> {
       let q = db.selectFrom('contracts').where('presign_status', '=', 'READY');
       if (f.state) q = q.where('state', '=', f.state);
       if (f.plan) q = q.where('plan_key', '=', f.plan);
@@ -98,7 +55,7 @@ export function createConsoleQueries(db: Kysely<Database>) {
       return { contracts: rows.map(toConsoleContract), total: Number(count?.n ?? 0) };
     },
 
-    async inbox(o: { status?: InboxItem['status']; limit: number }): Promise<InboxItem[]> {
+    async inbox(o: InboxQuery): Promise<InboxItem[]> {
       const items: InboxItem[] = [];
       if (o.status !== 'rejected') {
         let q = db.selectFrom('notification_inbox').selectAll();

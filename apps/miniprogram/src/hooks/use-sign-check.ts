@@ -2,19 +2,17 @@ import type { Contract } from '@qianyue/api';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ReturnHint, SignOutcome } from '../services/contract-view.ts';
 import { type ApiError, toApiError } from '../services/errors.ts';
-import type { AppServices } from '../services/index.ts';
 import { createAbortable } from '../services/poll.ts';
-import { checkSignResult } from '../services/sign-flow.ts';
-import { sleep } from '../services/taro-adapters.ts';
+import type { ContractSigning } from '../services/signing.ts';
 
 export type SignCheckState =
   | { phase: 'checking'; attempt: number }
   | { phase: 'done'; outcome: SignOutcome; contract?: Contract; timedOut: boolean }
   | { phase: 'error'; error: ApiError };
 
-/** Runs services/sign-flow.checkSignResult for the page, with progress; `refresh` asks again. */
+/** Runs services/signing.ts `check` for the result page as React state, with progress; `refresh` asks again. */
 export function useSignCheck(
-  services: AppServices,
+  signing: ContractSigning,
   contractId: string,
   hint: ReturnHint,
 ): { state: SignCheckState; refresh: () => void } {
@@ -27,33 +25,31 @@ export function useSignCheck(
       const ctl = createAbortable();
       current.current = ctl;
       setState({ phase: 'checking', attempt: 0 });
-      checkSignResult({
-        bff: services.bff,
-        contractId,
-        hint: h,
-        sleep,
-        now: () => Date.now(),
-        timeoutMs: services.config.pollTimeoutMs,
-        signal: ctl.signal,
-        onProgress: (p) => {
-          if (!ctl.signal.aborted) setState({ phase: 'checking', attempt: p.attempt });
-        },
-      }).then(
-        (r) => {
-          if (ctl.signal.aborted || r.status === 'aborted') return;
-          setState({
-            phase: 'done',
-            outcome: r.outcome,
-            ...(r.contract ? { contract: r.contract } : {}),
-            timedOut: r.status === 'timeout',
-          });
-        },
-        (err: unknown) => {
-          if (!ctl.signal.aborted) setState({ phase: 'error', error: toApiError(err) });
-        },
-      );
+      signing
+        .check({
+          contractId,
+          hint: h,
+          signal: ctl.signal,
+          onProgress: (p) => {
+            if (!ctl.signal.aborted) setState({ phase: 'checking', attempt: p.attempt });
+          },
+        })
+        .then(
+          (r) => {
+            if (ctl.signal.aborted || r.status === 'aborted') return;
+            setState({
+              phase: 'done',
+              outcome: r.outcome,
+              ...(r.contract ? { contract: r.contract } : {}),
+              timedOut: r.status === 'timeout',
+            });
+          },
+          (err: unknown) => {
+            if (!ctl.signal.aborted) setState({ phase: 'error', error: toApiError(err) });
+          },
+        );
     },
-    [services, contractId],
+    [signing, contractId],
   );
 
   useEffect(() => {

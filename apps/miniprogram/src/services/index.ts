@@ -2,25 +2,18 @@ import { type AppConfig, loadConfig } from '../config.ts';
 import { createPlatform, type Platform } from '../platform/index.ts';
 import { type BffClient, createBffClient } from './bff.ts';
 import { createHttpClient } from './http.ts';
-import { createPendingSignStore, type PendingSignStore } from './pending-sign.ts';
+import { createPendingSignStore } from './pending-sign.ts';
 import { createSession, type Session } from './session.ts';
-import { createTaroStore, taroTransport } from './taro-adapters.ts';
-
-/** What the app shows with when it comes back to the foreground (App onShow / referrerInfo). */
-export interface ShowInfo {
-  scene?: number;
-  referrerAppId?: string;
-  extraData?: unknown;
-}
+import { type ContractSigning, createContractSigning } from './signing.ts';
+import { createTaroStore, openPage, sleep, taroTransport } from './taro-adapters.ts';
 
 export interface AppServices {
   config: AppConfig;
   platform: Platform;
   session: Session;
   bff: BffClient;
-  pendingSign: PendingSignStore;
-  /** The last App onShow's referrer, kept for the page that handles the return, then dropped. */
-  lastShow: { set(info: ShowInfo): void; take(): ShowInfo | undefined };
+  /** From a tap to WeChat and back: start, return, result (services/signing.ts). */
+  signing: ContractSigning;
 }
 
 /** The app's composition root: one instance, created by the App component. */
@@ -36,22 +29,15 @@ export function createAppServices(): AppServices {
     loginCode: () => platform.loginCode(),
     exchange: (code) => bff.login(code),
   });
-  let show: ShowInfo | undefined;
-  return {
-    config,
-    platform,
-    session,
+  const now = () => Date.now();
+  const signing = createContractSigning({
     bff,
-    pendingSign: createPendingSignStore(store),
-    lastShow: {
-      set(info) {
-        show = info;
-      },
-      take() {
-        const s = show;
-        show = undefined;
-        return s;
-      },
-    },
-  };
+    platform,
+    pending: createPendingSignStore(store, now),
+    openPage,
+    now,
+    sleep,
+    timeoutMs: config.pollTimeoutMs,
+  });
+  return { config, platform, session, bff, signing };
 }

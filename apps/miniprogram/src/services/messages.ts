@@ -1,11 +1,11 @@
-import type { ErrorCode } from '@qianyue/api';
+import type { ConsoleErrorCode, ErrorCode } from '@qianyue/api';
 import type { AnyErrorCode, ClientErrorCode } from './errors.ts';
 
 /**
  * The one map from error code to what the user reads. Users never see server text. Every BFF code in
- * `ERROR_CODES` must be here (a test checks it against @qianyue/api).
+ * `ERROR_CODES` must be here (a test checks it against @qianyue/api), except the operations console's own.
  */
-export const ERROR_MESSAGES: Record<ErrorCode | ClientErrorCode, string> = {
+export const ERROR_MESSAGES: Record<Exclude<ErrorCode, ConsoleErrorCode> | ClientErrorCode, string> = {
   BFF_VALIDATION_FAILED: '请求内容有误，请返回重试',
   BFF_UNAUTHENTICATED: '登录状态已失效，请重新登录',
   BFF_SESSION_EXPIRED: '登录已过期，请重新登录',

@@ -2,7 +2,8 @@ import { type KeyValueStore, STORAGE_KEYS } from './storage.ts';
 
 /**
  * The signing attempt in progress, written just before the jump so that the next show of the app (the user
- * coming back, or a relaunch) knows which contract to ask about. Cleared on cancel and once read.
+ * coming back, or a relaunch) knows which contract to ask about. Used only by services/signing.ts: cleared
+ * when the jump did not happen, or claimed once by the result check.
  */
 export interface PendingSign {
   contractId: string;
@@ -28,10 +29,11 @@ export function createPendingSignStore(store: KeyValueStore, now: () => number =
       }
       return p;
     },
-    take(): PendingSign | undefined {
-      const p = this.peek();
+    /** The result page has taken over this attempt: forget it (only if it is the one stored). */
+    claim(contractId: string): boolean {
+      if (this.peek()?.contractId !== contractId) return false;
       store.remove(STORAGE_KEYS.pendingSign);
-      return p;
+      return true;
     },
     clear(): void {
       store.remove(STORAGE_KEYS.pendingSign);

@@ -19,6 +19,14 @@ export function backoffDelay(attempt: number, b: Backoff = DEFAULT_BACKOFF): num
   return Math.min(Math.round(raw), b.maxMs);
 }
 
+/** Injected time for everything that waits (a fake clock in unit tests: no real waiting). */
+export interface Timing {
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  backoff?: Backoff;
+  timeoutMs?: number;
+}
+
 export interface PollProgress<T> {
   attempt: number;
   value?: T;

@@ -56,3 +56,11 @@ export function createTaroStore(): KeyValueStore {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Taro.navigateTo without a promise to handle: when it fails (page stack full…), the pending signing stays
+ * stored and the next show of the plans page opens the result page again.
+ */
+export function openPage(url: string): void {
+  Taro.navigateTo({ url }).catch(() => undefined);
+}

@@ -62,13 +62,16 @@ describe('platform adapter helpers', () => {
     expect(resolveConfig(built, { pollTimeoutMs: 4000 }).pollTimeoutMs).toBe(4000);
   });
 
-  it('remembers the pending signing until taken, and drops an expired one', () => {
+  it('remembers the pending signing until its result claims it, and drops an expired one', () => {
     let now = 1000;
     const p = createPendingSignStore(createMemoryStore(), () => now);
     p.save({ contractId: 'c', planKey: 'k', appId: 'wx', expiresAt: 2000 });
     expect(p.peek()?.contractId).toBe('c');
-    expect(p.take()?.contractId).toBe('c');
+    expect(p.claim('other')).toBe(false);
+    expect(p.peek()?.contractId).toBe('c');
+    expect(p.claim('c')).toBe(true);
     expect(p.peek()).toBeUndefined();
+    expect(p.claim('c')).toBe(false);
     p.save({ contractId: 'c', planKey: 'k', appId: 'wx', expiresAt: 2000 });
     now = 3000;
     expect(p.peek()).toBeUndefined();

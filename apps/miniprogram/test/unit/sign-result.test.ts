@@ -9,7 +9,8 @@ import {
   STATE_LABELS,
 } from '../../src/services/contract-view.ts';
 import { ApiError } from '../../src/services/errors.ts';
-import { checkSignResult, terminateAndConfirm } from '../../src/services/sign-flow.ts';
+import { checkSignResult } from '../../src/services/signing.ts';
+import { terminateAndConfirm } from '../../src/services/terminate.ts';
 import { contract, createFakeTime } from '../support/fakes.ts';
 
 const B = { initialMs: 500, factor: 2, maxMs: 4000 };

@@ -31,19 +31,5 @@ const status: FastifyPluginAsyncTypebox = async (app) => {
     async (request) =>
       app.contracts.get(request.openid, request.params.contractId, request.query.reconcile === true),
   );
-
-  app.post(
-    routes.terminateContract.url,
-    {
-      preHandler: app.sessions.authenticate,
-      schema: {
-        tags: ['contracts'],
-        security: [{ bearer: [] }],
-        params: ContractParams,
-        response: { 200: Contract, ...errorReplies },
-      },
-    },
-    async (request) => app.contracts.terminate(request.openid, request.params.contractId),
-  );
 };
 export default status;

@@ -7,8 +7,8 @@ import { useResource } from '../../hooks/use-resource.ts';
 import { useServices } from '../../services/context.ts';
 import { formatDate, stateLabel } from '../../services/contract-view.ts';
 import { type ApiError, toApiError } from '../../services/errors.ts';
-import { terminateAndConfirm } from '../../services/sign-flow.ts';
 import { sleep } from '../../services/taro-adapters.ts';
+import { terminateAndConfirm } from '../../services/terminate.ts';
 
 function ContractDates({ c }: { c: Contract }) {
   return (

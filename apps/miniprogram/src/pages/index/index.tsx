@@ -3,17 +3,10 @@ import { Button, Text, View } from '@tarojs/components';
 import Taro, { useDidShow } from '@tarojs/taro';
 import { useRef, useState } from 'react';
 import { ActionErrorNotice, ErrorView, Loading } from '../../components/error-view.tsx';
+import { PlanCard } from '../../components/plan-card.tsx';
 import { useResource } from '../../hooks/use-resource.ts';
-import { RESULT_PAGE } from '../../platform/platform.ts';
 import { useServices } from '../../services/context.ts';
-import { hintFromExtraData, stateLabel } from '../../services/contract-view.ts';
 import { type ApiError, toApiError } from '../../services/errors.ts';
-
-function signLabel(plan: Plan): string {
-  if (plan.state === 'PENDING') return '继续签约';
-  if (plan.state === 'TERMINATED' || plan.state === 'EXPIRED') return '重新签约';
-  return '立即签约';
-}
 
 export default function PlansPage() {
   const services = useServices();
@@ -31,20 +24,11 @@ export default function PlansPage() {
     return services.bff.plans();
   });
 
-  // Back from the signing mini-program (or relaunched while one was pending): go and ask for the result.
+  // Back from the signing mini-program (or relaunched while one was pending): its result page opens.
   useDidShow(() => {
     const wasFirst = firstShow.current;
     firstShow.current = false;
-    const show = services.lastShow.take();
-    const pending = services.pendingSign.take();
-    if (pending) {
-      const fromSigner = show?.referrerAppId === undefined || show.referrerAppId === pending.appId;
-      const hint = fromSigner ? hintFromExtraData(show?.extraData) : 'unknown';
-      Taro.navigateTo({
-        url: `${RESULT_PAGE}?contractId=${encodeURIComponent(pending.contractId)}&hint=${hint}`,
-      });
-      return;
-    }
+    if (services.signing.resume()) return;
     if (!wasFirst) reload();
   });
 
@@ -54,25 +38,11 @@ export default function PlansPage() {
     setNotice(undefined);
     setActionError(undefined);
     try {
-      const presign = await services.bff.presign(plan.planKey);
-      const expiresAt = Date.parse(presign.expiresAt);
-      services.pendingSign.save({
-        contractId: presign.contractId,
-        planKey: plan.planKey,
-        appId: presign.navigate.appId,
-        expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + 7_200_000,
-      });
-      // The jump is made from this tap handler, with exactly the BFF's target.
-      const started = await services.platform.startSign({
-        navigate: presign.navigate,
-        contractId: presign.contractId,
-      });
-      if (started.kind === 'cancelled') {
-        services.pendingSign.clear();
+      // The jump is made from this tap handler (services/signing.ts start), with exactly the BFF's target.
+      if ((await services.signing.start(plan.planKey)) === 'cancelled') {
         setNotice('您取消了签约，可随时再次签约。');
       }
     } catch (err) {
-      services.pendingSign.clear();
       const e = toApiError(err);
       setActionError({ error: e, planKey: plan.planKey });
       if (e.code === 'BFF_ALREADY_SIGNED') reload();
@@ -115,30 +85,13 @@ export default function PlansPage() {
       {state.data ? (
         <View id="plans">
           {state.data.plans.map((plan) => (
-            <View className="card" id={`plan-${plan.planKey}`} key={plan.planKey}>
-              <View className="card__head">
-                <Text className="card__name">{plan.name}</Text>
-                <Text className={`tag tag--${plan.state}`} id={`plan-state-${plan.planKey}`}>
-                  {stateLabel(plan.state)}
-                </Text>
-              </View>
-              <Text className="card__desc">{plan.description}</Text>
-              <Text className="card__meta">{plan.family === 'edu-papay' ? '教育续费通' : '免密支付'}</Text>
-              {plan.state !== 'SIGNED' ? (
-                <View className="card__actions">
-                  <Button
-                    className="btn btn--primary"
-                    id={`sign-${plan.planKey}`}
-                    size="mini"
-                    loading={busyPlan === plan.planKey}
-                    disabled={busyPlan !== undefined}
-                    onClick={() => sign(plan)}
-                  >
-                    {signLabel(plan)}
-                  </Button>
-                </View>
-              ) : null}
-            </View>
+            <PlanCard
+              key={plan.planKey}
+              plan={plan}
+              busy={busyPlan === plan.planKey}
+              disabled={busyPlan !== undefined}
+              onSign={sign}
+            />
           ))}
         </View>
       ) : null}

@@ -1,31 +1,19 @@
 import { Button, Text, View } from '@tarojs/components';
 import Taro, { useRouter } from '@tarojs/taro';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ErrorView } from '../../components/error-view.tsx';
 import { useSignCheck } from '../../hooks/use-sign-check.ts';
 import { useServices } from '../../services/context.ts';
-import { OUTCOME_DETAILS, OUTCOME_LABELS, type ReturnHint } from '../../services/contract-view.ts';
-
-function parseHint(v: string | undefined): ReturnHint {
-  return v === 'success' || v === 'fail' ? v : 'unknown';
-}
+import { OUTCOME_DETAILS, OUTCOME_LABELS } from '../../services/contract-view.ts';
 
 /** Where the user lands after the signing page: asks the BFF until it knows, then says what happened. */
 export default function ResultPage() {
   const services = useServices();
   const router = useRouter();
   const contractId = decodeURIComponent(router.params['contractId'] ?? '');
-  // A hint only (weapp: referrerInfo.extraData via the plans page; H5: the signing page's sign_result).
-  const [hint] = useState(() => {
-    const fromRoute = parseHint(router.params['hint']);
-    return fromRoute !== 'unknown' ? fromRoute : services.platform.returnHint();
-  });
-  const { state, refresh } = useSignCheck(services, contractId, hint);
-
-  useEffect(() => {
-    // This attempt is being handled here; the plans page must not bounce the user back to it.
-    if (services.pendingSign.peek()?.contractId === contractId) services.pendingSign.clear();
-  }, [services, contractId]);
+  // A hint only (weapp: referrerInfo.extraData via resume(); H5: the signing page's sign_result).
+  const [hint] = useState(() => services.signing.returnHint(router.params['hint']));
+  const { state, refresh } = useSignCheck(services.signing, contractId, hint);
 
   const toPlans = () => Taro.reLaunch({ url: '/pages/index/index' });
   const toContracts = () => Taro.redirectTo({ url: '/pages/contracts/index' });
