@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { buildSandbox, type SandboxConfig } from '@qianyue/sandbox';
 import {
-  buildSandbox,
   fixturesDir,
-  type SandboxConfig,
   type SandboxConfigOverrides,
   TEST_IDS,
   testSandboxConfig,
-} from '@qianyue/sandbox';
+} from '@qianyue/sandbox/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { buildApp } from '../../src/app.ts';
