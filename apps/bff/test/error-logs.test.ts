@@ -1,4 +1,4 @@
-import { TEST_IDS } from '@qianyue/sandbox';
+import { TEST_IDS } from '@qianyue/sandbox/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeError } from '../src/logging/serializers.ts';

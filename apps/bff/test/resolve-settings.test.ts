@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TEST_IDS } from '@qianyue/sandbox';
+import { TEST_IDS } from '@qianyue/sandbox/testing';
 import { describe, expect, it } from 'vitest';
 import { resolveSettings } from '../src/index.ts';
 import { fixtureText, PLANS, testEnv } from './helpers/harness.ts';
