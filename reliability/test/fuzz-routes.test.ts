@@ -28,6 +28,20 @@ import { startWorld, until, type World } from '../src/world.ts';
  */
 const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 1);
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * RUNS)), seed: SEED, endOnFailure: true });
+/** Requests per run, sent together: the BFF, PostgreSQL and the sandbox overlap their waits. */
+const BATCH = 8;
+
+/** `n` inputs as n/BATCH runs of BATCH concurrent requests; still seeded, shrinkable and reproducible. */
+// biome-ignore lint/suspicious/noExplicitAny: a tuple of arbitraries of any types, checked at the call site
+function batched<A extends fc.Arbitrary<any>[]>(
+  arbs: [...A],
+  one: (...args: { [K in keyof A]: A[K] extends fc.Arbitrary<infer T> ? T : never }) => Promise<boolean>,
+) {
+  const tuple = fc.tuple(...arbs) as fc.Arbitrary<Parameters<typeof one>>;
+  return fc.asyncProperty(fc.array(tuple, { minLength: BATCH, maxLength: BATCH }), async (batch) =>
+    (await Promise.all(batch.map((args) => one(...args)))).every(Boolean),
+  );
+}
 const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
 const PLAN_KEYS = new Set(['edu-monthly', 'vip-autopay']);
 const STACK = /\n\s+at \S|"stack"\s*:|at (async )?[\w.<>]+ \(\/|node:internal/;
@@ -215,16 +229,18 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
       { m: 'GET', path: (id) => `/v1/${id}`, route: '/v1/*' },
     ];
     await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...routes),
-        fc.oneof(fc.constant('own'), method),
-        segment,
-        queryString,
-        fc.constantFrom('none', 'forged', 'valid'),
-        forgedToken,
-        extraHeaders,
-        body('planKey'),
-        contentType,
+      batched(
+        [
+          fc.constantFrom(...routes),
+          fc.oneof(fc.constant('own'), method),
+          segment,
+          queryString,
+          fc.constantFrom('none', 'forged', 'valid'),
+          forgedToken,
+          extraHeaders,
+          body('planKey'),
+          contentType,
+        ],
         async (r, mm, id, q, auth, forged, extra, b, ct) => {
           const m = mm === 'own' ? r.m : mm;
           // A valid session may only meet inputs that must be refused: no logout, no known plan key.
@@ -238,7 +254,7 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
           return conforms('bff-api', r.route, 'api', m, reply);
         },
       ),
-      runs(3000),
+      runs(3000 / BATCH),
     );
     expect(await bffDigest()).toBe(before);
   });
@@ -257,14 +273,16 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
       fc.oneof(headerText(60), fc.constant(String(Math.floor(Date.now() / 1000)))),
     );
     await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('/v1/notify/edu-papay', '/v1/notify/password-exempt'),
-        fc.oneof(fc.constant('POST'), method),
-        queryString,
-        wechatpay,
-        extraHeaders,
-        body('id'),
-        contentType,
+      batched(
+        [
+          fc.constantFrom('/v1/notify/edu-papay', '/v1/notify/password-exempt'),
+          fc.oneof(fc.constant('POST'), method),
+          queryString,
+          wechatpay,
+          extraHeaders,
+          body('id'),
+          contentType,
+        ],
         async (route, m, q, wh, extra, b, ct) =>
           conforms(
             'notify',
@@ -274,7 +292,7 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
             await send(w.bffs[0]!.url, m, `${route}${q}`, { ...extra, ...wh, 'content-type': ct }, b),
           ),
       ),
-      runs(1500),
+      runs(1500 / BATCH),
     );
     expect(await bffDigest()).toBe(before);
   });
@@ -297,14 +315,16 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
       { m: 'GET', path: (id) => `/admin/api/${id}`, route: '/admin/api/*' },
     ];
     await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...routes),
-        fc.oneof(fc.constant('own'), method),
-        segment,
-        queryString,
-        fc.constantFrom('none', 'wrong', 'right'),
-        headerText(60),
-        extraHeaders,
+      batched(
+        [
+          fc.constantFrom(...routes),
+          fc.oneof(fc.constant('own'), method),
+          segment,
+          queryString,
+          fc.constantFrom('none', 'wrong', 'right'),
+          headerText(60),
+          extraHeaders,
+        ],
         async (r, mm, id, q, auth, wrong, extra) => {
           const m = mm === 'own' ? r.m : mm;
           const headers: Record<string, string> = { ...extra };
@@ -321,7 +341,7 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
           return conforms('console', r.route, 'console', m, reply);
         },
       ),
-      runs(1500),
+      runs(1500 / BATCH),
     );
     expect(await bffDigest()).toBe(before);
   });
@@ -351,17 +371,19 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
       { m: 'GET', path: (id) => `/v3/${id}`, route: '/v3/*' },
     ];
     await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...routes),
-        fc.oneof(fc.constant('own'), method),
-        segment,
-        queryString,
-        fc.boolean(),
-        fc.oneof(
-          anyJson.map((v) => JSON.stringify(v) ?? 'null'),
-          body('out_contract_code'),
-        ),
-        extraHeaders,
+      batched(
+        [
+          fc.constantFrom(...routes),
+          fc.oneof(fc.constant('own'), method),
+          segment,
+          queryString,
+          fc.boolean(),
+          fc.oneof(
+            anyJson.map((v) => JSON.stringify(v) ?? 'null'),
+            body('out_contract_code'),
+          ),
+          extraHeaders,
+        ],
         async (r, mm, id, q, signed, b, extra) => {
           const m = mm === 'own' ? r.m : mm;
           const pathWithQuery = `${r.path(id)}${q}`;
@@ -384,7 +406,7 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
           return conforms('sandbox-apiv3', r.route, 'sandbox', m, reply);
         },
       ),
-      runs(1500),
+      runs(1500 / BATCH),
     );
     expect(sandboxDigest()).toBe(before);
   });
@@ -410,15 +432,17 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
       { m: 'GET', path: (id) => `/__sandbox/${id}`, route: '/__sandbox/*' },
     ];
     await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...routes),
-        segment,
-        queryString,
-        fc.oneof(
-          anyJson.map((v) => JSON.stringify(v) ?? 'null'),
-          unicodeString,
-        ),
-        extraHeaders,
+      batched(
+        [
+          fc.constantFrom(...routes),
+          segment,
+          queryString,
+          fc.oneof(
+            anyJson.map((v) => JSON.stringify(v) ?? 'null'),
+            unicodeString,
+          ),
+          extraHeaders,
+        ],
         async (r, id, q, b, extra) => {
           const path = `${r.path(id)}${r.path(id).includes('?') ? q.replace('?', '&') : q}`;
           const reply = await send(
@@ -431,7 +455,7 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
           return conforms('sandbox-control', r.route, r.shape ?? 'sandbox', r.m, reply);
         },
       ),
-      runs(800),
+      runs(800 / BATCH),
     );
     expect(sandboxDigest()).toBe(before);
   });
