@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, migrateToLatest } from '../src/db/create-database.ts';
 import { createRejectionsRepository } from '../src/db/rejections-repository.ts';
+import { notifySource } from '../src/plugins/notify-guard.ts';
 import { type Harness, LogCapture, startHarness } from './helpers/harness.ts';
 import { makeNotification, postNotification, vector } from './helpers/notification-suite.ts';
 
@@ -71,6 +72,15 @@ describe('notification floods', () => {
     expect(loud.filter((l) => l.level >= 50)).toEqual([]);
     expect(logs.lines.slice(first).join('')).not.toContain('"stack"');
     expect(loud.length).toBeLessThanOrEqual(serials.length);
+  });
+});
+
+describe('notifySource', () => {
+  it('charges IPv4 per address and IPv6 per /64 (one host can hold a whole /64)', () => {
+    expect(notifySource('203.0.113.7')).toBe('203.0.113.7');
+    expect(notifySource('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(notifySource('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(notifySource('2001:db8:1:2::99')).toBe(notifySource('2001:db8:1:2:ffff::1'));
   });
 });
 
