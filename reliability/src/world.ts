@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import { LogCapture, testEnv } from '../../apps/bff/test/helpers/harness.ts';
 import { type AuditResult, auditLogs, createProduced, type Produced } from './log-audit.ts';
 import { reportPart } from './report.ts';
+import { findSecrets } from './secrets.ts';
 import { createRecordingDispatcher, type UpstreamCall } from './upstream.ts';
 
 export interface Bff {
@@ -189,7 +190,11 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
       },
       async audit() {
         await collectProduced(w);
-        return auditLogs(bffLogs.lines, produced);
+        // The BFF's lines against everything; the sandbox's (WeChat's stand-in: its request URLs carry openids
+        // by WeChat's design) against the configured secrets.
+        const bff = auditLogs(bffLogs.lines, produced);
+        const sandboxLeaks = findSecrets(logs.text()).filter((s) => !bff.leaks.includes(s));
+        return { ...bff, linesAudited: logs.lines.length, leaks: [...bff.leaks, ...sandboxLeaks] };
       },
       async close() {
         const audit = await w.audit();
