@@ -2,10 +2,10 @@
 // prints where to open them, and stops them all on Ctrl-C. Data and keys live in .data/ and are reused.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startH5Server } from './h5-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const data = path.join(root, '.data');
@@ -20,11 +20,19 @@ const tsx = path.join(root, 'node_modules/.bin/tsx');
 const h5Dir = path.join(root, 'apps/miniprogram/dist-h5');
 
 mkdirSync(data, { recursive: true, mode: 0o700 });
-const sessionSecretPath = path.join(data, 'session-secret.txt');
-if (!existsSync(sessionSecretPath)) {
-  // Kept across runs so a returning browser's session stays valid.
-  writeFileSync(sessionSecretPath, randomBytes(32).toString('base64url'), { mode: 0o600 });
+/** A random secret file, 0600, created once and kept across runs ('wx': never overwrite a concurrent start's). */
+function ensureSecretFile(file, bytes) {
+  try {
+    writeFileSync(file, `${randomBytes(bytes).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+  }
+  return file;
 }
+// Kept across runs so a returning browser's session stays valid.
+const sessionSecretPath = ensureSecretFile(path.join(data, 'session-secret.txt'), 32);
+// The operations console's credential: the demo makes it; the BFF only reads ADMIN_TOKEN_PATH.
+const adminTokenPath = ensureSecretFile(path.join(data, 'admin-token.txt'), 24);
 
 function newestMtime(dir) {
   let newest = 0;
@@ -81,39 +89,13 @@ async function waitFor(target, name) {
   throw new Error(`${name} did not come up at ${target}`);
 }
 
-function serveH5() {
-  const types = {
-    '.html': 'text/html; charset=utf-8',
-    '.js': 'text/javascript',
-    '.css': 'text/css',
-    '.png': 'image/png',
-    '.svg': 'image/svg+xml',
-  };
-  const configJs = `window.__QIANYUE_CONFIG__ = ${JSON.stringify({ bffUrl: url(ports.bff), sandboxUrl: url(ports.sandbox) })};\n`;
-  const server = createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (pathname === '/config.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
-      return res.end(configJs);
-    }
-    const file = path.join(h5Dir, pathname === '/' ? 'index.html' : pathname);
-    if (!file.startsWith(h5Dir) || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404);
-      return res.end('not found');
-    }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(ports.h5, host, () => resolve(server)));
-}
-
 let stopping = false;
 let h5Server;
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   console.log('\ndemo: stopping…');
-  h5Server?.close();
+  h5Server?.close().catch(() => {});
   for (const child of children) child.kill('SIGTERM');
   const deadline = setTimeout(() => {
     for (const child of children) child.kill('SIGKILL');
@@ -149,11 +131,16 @@ try {
     DATABASE_URL: process.env.DATABASE_URL || path.join(data, 'pglite'),
     SESSION_SECRET_PATH: sessionSecretPath,
     CORS_ORIGINS: url(ports.h5),
-    ADMIN_TOKEN_PATH: path.join(data, 'admin-token.txt'),
+    ADMIN_TOKEN_PATH: adminTokenPath,
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
   });
   await waitFor(`${url(ports.bff)}/healthz`, 'the BFF');
-  h5Server = await serveH5();
+  h5Server = await startH5Server({
+    dir: h5Dir,
+    host,
+    port: ports.h5,
+    config: { bffUrl: url(ports.bff), sandboxUrl: url(ports.sandbox) },
+  });
   console.log(`
   Qianyue demo is running (sandbox mode: no real WeChat Pay, throwaway keys in .data/keys)
 

@@ -27,6 +27,11 @@ export default function setup() {
       notificationsApplied: sum('notificationsApplied'),
       faultsInjected: faults,
       inputsFuzzed: sum('inputsFuzzed'),
+      routesCovered: sum('routesCovered'),
+      nonConforming: sum('nonConforming'),
+      logLinesAudited: sum('logLinesAudited'),
+      sensitiveValuesTracked: sum('sensitiveValuesTracked'),
+      auditLeaks: sum('auditLeaks'),
       lost: sum('lost'),
       doubled: sum('doubled'),
       unexcused5xx: sum('unexcused5xx'),
@@ -42,8 +47,11 @@ export default function setup() {
     console.log(
       `\n[reliability] TOTAL users=${summary.users} notifications delivered=${summary.notificationsDelivered} ` +
         `applied=${summary.notificationsApplied} faults=${JSON.stringify(faults)} ` +
-        `inputs fuzzed=${summary.inputsFuzzed} lost=${summary.lost} doubled=${summary.doubled} ` +
-        `unexcused 5xx=${summary.unexcused5xx} secret leaks=${summary.secretLeaks} (→ ${path.relative(process.cwd(), REPORT_FILE)})\n`,
+        `inputs fuzzed=${summary.inputsFuzzed} routes covered=${summary.routesCovered} ` +
+        `non-conforming=${summary.nonConforming} lost=${summary.lost} doubled=${summary.doubled} ` +
+        `unexcused 5xx=${summary.unexcused5xx} secret leaks=${summary.secretLeaks} ` +
+        `log lines audited=${summary.logLinesAudited} values tracked=${summary.sensitiveValuesTracked} ` +
+        `leaks=${summary.auditLeaks} (→ ${path.relative(process.cwd(), REPORT_FILE)})\n`,
     );
   };
 }

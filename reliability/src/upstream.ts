@@ -27,7 +27,13 @@ type Handler = Dispatcher.DispatchHandler;
  */
 export function createRecordingDispatcher(
   origin: string,
-  o: { verifier: () => Verifier; sandbox: FastifyInstance; calls: UpstreamCall[] },
+  o: {
+    verifier: () => Verifier;
+    sandbox: FastifyInstance;
+    calls: UpstreamCall[];
+    /** Receives every session_key and openid jscode2session hands out (for the log audit). */
+    produced?: { add(kind: string, value: string): void };
+  },
 ): Dispatcher {
   const openidByCode = new Map<string, string>();
   const pool = new Pool(origin, { connections: 16, keepAliveTimeout: 30_000 });
@@ -50,7 +56,30 @@ export function createRecordingDispatcher(
     const contract = /\/edu-papay\/contracts\/([^/]+)$/.exec(p)?.[1];
     return contract ? o.sandbox.sandbox.state.contracts.get(contract)?.openid : undefined;
   };
+  /** jscode2session answers: remember what they hand out, change nothing. */
+  const capture = (dispatch: Dispatcher['dispatch'], opts: Dispatcher.DispatchOptions, handler: Handler) => {
+    const chunks: Buffer[] = [];
+    return dispatch(opts, {
+      onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
+      onRequestUpgrade: (c, s, h, socket) => handler.onRequestUpgrade?.(c, s, h, socket),
+      onResponseStart: (c, s, h, m) => handler.onResponseStart?.(c, s, h, m),
+      onResponseData: (c, chunk) => {
+        chunks.push(chunk);
+        return handler.onResponseData?.(c, chunk);
+      },
+      onResponseEnd: (c, trailers) => {
+        try {
+          const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+          for (const k of ['session_key', 'openid', 'unionid'])
+            if (typeof json[k] === 'string' && json[k]) o.produced?.add(k, json[k] as string);
+        } catch {}
+        return handler.onResponseEnd?.(c, trailers);
+      },
+      onResponseError: (c, err) => handler.onResponseError?.(c, err),
+    });
+  };
   const recorder: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler: Handler) => {
+    if (opts.path.startsWith('/sns/jscode2session')) return capture(dispatch, opts, handler);
     if (!opts.path.startsWith('/v3/')) return dispatch(opts, handler);
     const t0 = performance.now();
     const openid = attribute(opts.path, opts.body);

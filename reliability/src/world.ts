@@ -5,6 +5,9 @@ import { systemClock } from '@qianyue/wechatpay';
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { LogCapture, testEnv } from '../../apps/bff/test/helpers/harness.ts';
+import { type AuditResult, auditLogs, createProduced, type Produced } from './log-audit.ts';
+import { reportPart } from './report.ts';
+import { findSecrets } from './secrets.ts';
 import { createRecordingDispatcher, type UpstreamCall } from './upstream.ts';
 
 export interface Bff {
@@ -38,6 +41,12 @@ export interface World {
   bffs: Bff[];
   /** pino output of the sandbox AND every BFF replica. */
   logs: LogCapture;
+  /** pino output of the BFF replicas alone (the log audit's subject). */
+  bffLogs: LogCapture;
+  /** Every session_key, openid, session token and id, decrypted resource the run produced. */
+  produced: Produced;
+  /** Checks every BFF log line so far against the secrets and everything produced (also run by close()). */
+  audit(): Promise<AuditResult>;
   /** Every answer the suite saw from the BFF (status line, headers, body), for the secrets check. */
   answers: string[];
   upstream: { calls: UpstreamCall[] };
@@ -53,6 +62,8 @@ export interface WorldOptions {
   databaseUrl?: string;
   sandbox?: SandboxConfigOverrides;
   env?: Record<string, string>;
+  /** Names this world's log-audit report part (audit-<name>). */
+  name?: string;
   /** Where WeChat sends notifications (default: the first replica); gets the replicas' base URLs. */
   notifyTarget?: (bffUrls: string[]) => Promise<string>;
 }
@@ -61,8 +72,24 @@ export interface WorldOptions {
  * The real sandbox and N real BFF replicas (same config, same database) on loopback, with real time, every
  * log line captured and every APIv3 call recorded. Built from the BFF's own test helpers (testEnv, LogCapture).
  */
+/** A LogCapture that also forwards every line to another (the combined log). */
+class TeeCapture extends LogCapture {
+  constructor(private readonly next: LogCapture) {
+    super();
+  }
+  override _write(chunk: Buffer, enc: BufferEncoding, cb: () => void) {
+    this.next.write(chunk);
+    super._write(chunk, enc, cb);
+  }
+}
+
+let worlds = 0;
+
 export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const logs = new LogCapture();
+  const bffLogs = new TeeCapture(logs);
+  const produced = createProduced();
+  const auditName = `audit-${o.name ?? 'world'}-${++worlds}`;
   const sandboxConfig = testSandboxConfig(o.sandbox);
   const sandbox = await buildSandbox(sandboxConfig, { clock: systemClock, logStream: logs });
   const bffs: Bff[] = [];
@@ -70,6 +97,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     WECHATPAY_TIMEOUT_MS: '1000',
     RATE_LIMIT_MAX: '100000',
     LOGIN_RATE_LIMIT_MAX: '100000',
+    NOTIFY_UNVERIFIED_MAX_PER_MINUTE: '1000000',
     ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
     ...o.env,
   };
@@ -84,11 +112,12 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
         verifier: () => app.wechatpay.verifier,
         sandbox,
         calls: upstream.calls,
+        produced,
       });
       dispatchers.push(dispatcher);
       const app: FastifyInstance = await buildApp(config, {
         clock: systemClock,
-        logStream: logs,
+        logStream: bffLogs,
         dispatcher,
       });
       bffs.push({ app, config, url: '' });
@@ -105,6 +134,8 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
       sandboxUrl,
       bffs,
       logs,
+      bffLogs,
+      produced,
       answers,
       upstream,
       async call(method, path, c = {}) {
@@ -152,12 +183,30 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
           ...(l.bff !== undefined ? { bff: l.bff } : {}),
         });
         if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+        produced.add('openid', minted.openid);
+        produced.add('session token', res.body.token);
+        produced.add('session id', res.body.token.split('.')[1]);
         return { token: res.body.token, openid: minted.openid };
       },
+      async audit() {
+        await collectProduced(w);
+        // The BFF's lines against everything; the sandbox's (WeChat's stand-in: its request URLs carry openids
+        // by WeChat's design) against the configured secrets.
+        const bff = auditLogs(bffLogs.lines, produced);
+        const sandboxLeaks = findSecrets(logs.text()).filter((s) => !bff.leaks.includes(s));
+        return { ...bff, linesAudited: logs.lines.length, leaks: [...bff.leaks, ...sandboxLeaks] };
+      },
       async close() {
+        const audit = await w.audit();
+        reportPart(auditName, {
+          logLinesAudited: audit.linesAudited,
+          sensitiveValuesTracked: audit.valuesTracked,
+          auditLeaks: audit.leaks.length,
+        });
         for (const b of bffs) await b.app.close();
         await sandbox.close();
         for (const d of dispatchers) await d.close();
+        if (audit.leaks.length > 0) throw new Error(`log audit: ${audit.leaks.join(', ')} in the BFF logs`);
       },
     };
     return w;
@@ -166,6 +215,28 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     await sandbox.close().catch(() => {});
     for (const d of dispatchers) await d.close().catch(() => {});
     throw err;
+  }
+}
+
+/** What the database and the sandbox hold that the logs must not: read at audit time (best effort: the
+ * database may be down on purpose). */
+async function collectProduced(w: World): Promise<void> {
+  for (const c of w.sandbox.sandbox.state.contracts.values()) w.produced.add('openid', c.openid);
+  for (const openid of w.sandbox.sandbox.state.loginRate.keys()) w.produced.add('openid', openid);
+  for (const b of w.bffs) {
+    try {
+      const db = b.app.db;
+      for (const s of await db.selectFrom('sessions').select(['id', 'openid', 'session_key']).execute()) {
+        w.produced.add('session id', s.id);
+        w.produced.add('openid', s.openid);
+        w.produced.add('session_key', s.session_key);
+      }
+      for (const n of await db.selectFrom('notification_inbox').select(['resource']).execute()) {
+        w.produced.add('decrypted resource', n.resource);
+      }
+      for (const c of await db.selectFrom('contracts').select(['openid']).execute())
+        w.produced.add('openid', c.openid);
+    } catch {}
   }
 }
 

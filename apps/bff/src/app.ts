@@ -14,20 +14,25 @@ import { type AppConfig, loggerOptions } from './config.ts';
 import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
 import { RateLimitedError } from './errors.ts';
+import { serverOptions } from './http/server-options.ts';
+import { errorSerializers } from './logging/serializers.ts';
 import backgroundPlugin from './plugins/background.ts';
 import databasePlugin from './plugins/database.ts';
 import errorHandler from './plugins/error-handler.ts';
 import metricsPlugin from './plugins/metrics.ts';
+import notifyGuard from './plugins/notify-guard.ts';
 import {
   contractsRepositoryPlugin,
   inboxRepositoryPlugin,
   membersRepositoryPlugin,
   sessionsRepositoryPlugin,
 } from './plugins/repositories.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import servicesPlugin from './plugins/services.ts';
 import sessionPlugin, { createTokenSessionId } from './plugins/session.ts';
 import wechatpayPlugin from './plugins/wechatpay.ts';
 import loginRoutes from './routes/auth/login.ts';
+import logoutRoutes from './routes/auth/logout.ts';
 import presignRoutes from './routes/contracts/presign.ts';
 import contractStatusRoutes from './routes/contracts/status.ts';
 import terminateRoutes from './routes/contracts/terminate.ts';
@@ -73,7 +78,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     logger:
       deps.logStream === false
         ? false
-        : { ...loggerOptions(config.logLevel), ...(deps.logStream ? { stream: deps.logStream } : {}) },
+        : {
+            ...loggerOptions(config.logLevel),
+            serializers: errorSerializers,
+            ...(deps.logStream ? { stream: deps.logStream } : {}),
+          },
     bodyLimit: config.http.bodyLimit,
     // A hop count becomes proxy-addr's own rule (trust the nearest n hops); Fastify's types take no number.
     trustProxy:
@@ -84,19 +93,22 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
           )(config.trustProxy)
         : config.trustProxy,
     requestIdHeader: false,
+    ...serverOptions(config.http),
     // A malformed URL (bad percent-encoding) never reaches a route or the error handler: answer it here, in
     // the API's error shape, instead of Fastify's default {error, code: 'FST_ERR_BAD_URL', …}.
-    frameworkErrors: (_err, _req, reply) =>
+    frameworkErrors: (_err, req, reply) =>
       (reply as FastifyReply)
         .code(400)
         .header('cache-control', 'no-store')
-        .send({ code: 'BFF_VALIDATION_FAILED', message: 'Malformed URL' }),
+        .header('x-content-type-options', 'nosniff')
+        .send({ code: 'BFF_VALIDATION_FAILED', message: 'Malformed URL', requestId: String(req.id) }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
 
   // 1. cross-cutting: errors, metrics, CORS, rate limits, API docs
   await app.register(errorHandler);
-  await app.register(metricsPlugin);
+  await app.register(securityHeaders);
+  await app.register(metricsPlugin, config.http.metrics);
   await app.register(cors, {
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'POST'],
@@ -138,6 +150,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   await app.register(sessionPlugin, {
     secret: config.session.secret,
     ttlSeconds: config.session.ttlSeconds,
+    cacheSeconds: config.session.cacheSeconds,
     clock,
     defaultAppId: config.wechat.appId,
   });
@@ -160,10 +173,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
     maxPerMinute: config.http.loginRateLimitMax,
     defaultAppId: config.wechat.appId,
   });
+  await app.register(logoutRoutes);
   await app.register(planRoutes);
   await app.register(presignRoutes);
   await app.register(contractStatusRoutes);
   await app.register(terminateRoutes);
+  await app.register(notifyGuard, { maxPerMinute: config.http.notifyUnverifiedMaxPerMinute, clock });
   await app.register(notifyRoutes, { config, clock });
   await app.register(consoleRoutes, { prefix: '/admin', config, clock });
 

@@ -153,3 +153,26 @@ export class NotificationForeignError extends Error {
     this.name = 'NotificationForeignError';
   }
 }
+
+/**
+ * A notification field PostgreSQL cannot store as text (U+0000, a lone surrogate). Answers WeChat 400
+ * {code:'FAIL'} before any statement; `path` names the field (never its value).
+ */
+export class NotificationTextRefusedError extends Error {
+  readonly code = 'BFF_NOTIFICATION_TEXT_REFUSED';
+  readonly path: string;
+  constructor(path: string) {
+    super('notification holds text that cannot be stored');
+    this.name = 'NotificationTextRefusedError';
+    this.path = path.slice(0, 64);
+  }
+}
+
+/** A source past NOTIFY_UNVERIFIED_MAX_PER_MINUTE refused posts: 429 {code:'FAIL'}, not stored, not logged. */
+export class NotifyRateLimitedError extends Error {
+  readonly code = 'BFF_NOTIFY_RATE_LIMITED';
+  constructor() {
+    super('too many refused notifications from this source');
+    this.name = 'NotifyRateLimitedError';
+  }
+}

@@ -145,6 +145,10 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
   });
   app.decorate('sandbox', ctx);
   app.addHook('onClose', async () => ctx.notifier.close());
+  // Outside /v3 too, an unknown route answers WeChat's error shape ({code, message}), not Fastify's default.
+  app.setNotFoundHandler(async (_req, reply) =>
+    reply.code(404).send({ code: 'NOT_FOUND', message: 'no such route' }),
+  );
 
   await app.register(async (v3) => apiV3Scope(v3, ctx), { prefix: '/v3' });
   await app.register(async (sns) => {

@@ -17,6 +17,8 @@ import { ErrorBody } from './errors.ts';
  */
 export const routes = {
   login: { method: 'POST', url: '/v1/auth/login', auth: false, body: LoginBody, reply: LoginReply },
+  /** Revokes the caller's session; 204 with no body. */
+  logout: { method: 'POST', url: '/v1/auth/logout', auth: true },
   plans: { method: 'GET', url: '/v1/plans', auth: true, reply: PlansReply },
   presign: {
     method: 'POST',

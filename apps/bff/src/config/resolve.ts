@@ -5,6 +5,7 @@ import { DEFAULT_BASE_URL } from '@qianyue/wechatpay';
 import { envSchema } from 'env-schema';
 import { BffConfigError } from '../errors.ts';
 import { eventTypes } from './event-types.ts';
+import { hardeningSettings } from './hardening.ts';
 import { resolveMerchantKeys } from './keys.ts';
 import { miniPrograms } from './mini-programs.ts';
 import { parsePlans, sandboxDefaultPlans } from './plans.ts';
@@ -172,6 +173,7 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
 
   const types = eventTypes(s, raw);
   const admin = adminToken(s);
+  const hardening = hardeningSettings(raw, s, production);
   if (problems.items.length > 0) return { problems: problems.items };
 
   const settings: AppConfig = {
@@ -198,7 +200,11 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
     },
     wechat: { appId: mp.appId!, appSecret: mp.appSecret!, miniPrograms: mp.all, apiBaseUrl },
     notifyBaseUrl,
-    session: { secret: Buffer.from(sessionText!, 'utf8'), ttlSeconds: raw.SESSION_TTL_SECONDS },
+    session: {
+      secret: Buffer.from(sessionText!, 'utf8'),
+      ttlSeconds: raw.SESSION_TTL_SECONDS,
+      cacheSeconds: raw.SESSION_CACHE_SECONDS,
+    },
     databaseUrl: raw.DATABASE_URL,
     plans: parsed.plans,
     sign: {
@@ -231,7 +237,7 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
       rateLimitMax: raw.RATE_LIMIT_MAX,
       loginRateLimitMax: raw.LOGIN_RATE_LIMIT_MAX,
       bodyLimit: raw.BODY_LIMIT_BYTES,
-      docs: raw.DOCS_ENABLED,
+      ...hardening,
     },
     ...(admin ? { admin } : {}),
   };

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { HardeningEnv } from './hardening.ts';
 
 /*
  * Every environment variable the BFF reads, with its type and default. `resolve.ts` validates the environment
@@ -83,7 +84,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ default: 120, minimum: 1 }),
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ default: 20, minimum: 1 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 16_384, minimum: 1024 }),
-  DOCS_ENABLED: Type.Boolean({ default: true }),
+  ...HardeningEnv,
 
   // Operations console (apps/bff/src/console) and `pnpm run doctor`.
   ADMIN_TOKEN: Str('operations console credential, at least 24 characters; console disabled when unset'),

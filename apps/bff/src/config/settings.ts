@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { EventTypeMap } from '@qianyue/wechatpay';
+import type { HardeningSettings } from './hardening.ts';
 import type { PlanConfig } from './plans.ts';
 
 /** The resolved configuration: typed, defaulted, secrets as KeyObjects/Buffers. Built by resolve.ts only. */
@@ -38,7 +39,8 @@ export interface AppConfig {
     apiBaseUrl: string;
   };
   notifyBaseUrl: string;
-  session: { secret: Buffer; ttlSeconds: number };
+  /** cacheSeconds: how long a replica may keep accepting a session revoked elsewhere (0: ask the database). */
+  session: { secret: Buffer; ttlSeconds: number; cacheSeconds: number };
   databaseUrl: string;
   plans: PlanConfig[];
   sign: { eduAppId: string; eduPath: string; qsExtraDataKey: string };
@@ -68,8 +70,7 @@ export interface AppConfig {
     rateLimitMax: number;
     loginRateLimitMax: number;
     bodyLimit: number;
-    docs: boolean;
-  };
+  } & HardeningSettings;
   /** Operations console credential; undefined = console disabled. */
   admin?: { token: Buffer };
 }

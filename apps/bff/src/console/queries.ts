@@ -84,7 +84,8 @@ export function createConsoleQueries(db: Kysely<Database>) {
             family: r.family,
             eventType: null,
             outcome: r.reason,
-            reason: `${OUTCOME_REASONS[r.reason] ?? r.reason} (${r.error_code})`,
+            // Aggregated per source + reason (migration 0006): receivedAt is the last post, count how many.
+            reason: `${OUTCOME_REASONS[r.reason] ?? r.reason} (${r.error_code})${r.count > 1 ? ` ×${r.count} from ${r.source}` : ''}`,
             contractId: null,
             serial: r.serial,
             requestId: r.request_id,

@@ -76,10 +76,20 @@ export interface NotificationInboxTable {
   received_at: Date;
 }
 
-/** A post to a notify URL that was refused (signature, key id, freshness, decryption, not ours). */
+/**
+ * Posts to a notify URL that were refused (signature, key id, freshness, decryption, not ours), aggregated per
+ * source + family + reason + error code (migration 0006).
+ */
 export interface NotificationRejectionsTable {
   id: string;
+  /** The LAST time this source was refused for this reason. */
   received_at: Date;
+  /** The first time (since the row was created). */
+  first_received_at: Date;
+  /** How many posts this row stands for. */
+  count: number;
+  /** The client address (IPv6: its /64), as Fastify's request.ip sees it (TRUST_PROXY). */
+  source: string;
   /** From the route it was posted to: edu-papay | password-exempt. */
   family: string;
   /** rejected_signature, rejected_unknown_serial, rejected_stale, rejected_probe, rejected_decrypt, … */

@@ -12,6 +12,8 @@ export interface SessionsRepository {
     expiresAt: Date;
   }): Promise<void>;
   findValid(id: string, now: Date): Promise<SessionRow | undefined>;
+  /** Logout: the session row goes (with its session_key). */
+  delete(id: string): Promise<void>;
   /** Deletes up to `limit` sessions expired at `now` (oldest first); returns how many went. */
   deleteExpired(now: Date, limit?: number): Promise<number>;
 }
@@ -38,6 +40,9 @@ export function createSessionsRepository(db: Kysely<Database>): SessionsReposito
         .where('id', '=', id)
         .where('expires_at', '>', now)
         .executeTakeFirst();
+    },
+    async delete(id) {
+      await db.deleteFrom('sessions').where('id', '=', id).execute();
     },
     async deleteExpired(now, limit = 1000) {
       // Bounded, and SKIP LOCKED so replicas sweeping at the same moment share the work instead of waiting.

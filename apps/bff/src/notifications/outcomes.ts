@@ -16,7 +16,8 @@ export type RejectedOutcome =
   | 'rejected_probe'
   | 'rejected_decrypt'
   | 'rejected_malformed'
-  | 'rejected_foreign';
+  | 'rejected_foreign'
+  | 'rejected_rate_limited';
 export type NotificationOutcome = StoredOutcome | 'duplicate' | RejectedOutcome | 'error';
 
 export interface OutcomeEntry {
@@ -70,31 +71,44 @@ export const NOTIFICATION_OUTCOMES: Record<NotificationOutcome, OutcomeEntry> = 
     answer: 'notification is not for this merchant',
     reason: 'verified, but for another merchant or app',
   },
+  rejected_rate_limited: {
+    status: 429,
+    answer: 'too many refused notifications; slow down',
+    reason: 'refused posts from this source past the per-minute limit (not stored one by one)',
+  },
   error: { status: 500, answer: 'internal error', reason: 'the BFF failed while handling it' },
 };
 
 /** Which outcome each WeChat Pay error is when it stops a notification (every code placed once). */
-export const OUTCOME_OF_ERROR: Record<WechatPayErrorCode | 'BFF_NOTIFICATION_FOREIGN', NotificationOutcome> =
-  {
-    WECHATPAY_HEADER_MISSING: 'rejected_signature',
-    WECHATPAY_SIGNATURE_TYPE_UNSUPPORTED: 'rejected_signature',
-    WECHATPAY_SIGNATURE_INVALID: 'rejected_signature',
-    WECHATPAY_AUTHORIZATION_MALFORMED: 'rejected_signature',
-    WECHATPAY_SIGNATURE_PROBE: 'rejected_probe',
-    WECHATPAY_CLOCK_SKEW: 'rejected_stale',
-    WECHATPAY_SERIAL_UNKNOWN: 'rejected_unknown_serial',
-    WECHATPAY_DECRYPT_FAILED: 'rejected_decrypt',
-    WECHATPAY_NOTIFICATION_MALFORMED: 'rejected_malformed',
-    BFF_NOTIFICATION_FOREIGN: 'rejected_foreign',
-    // Not produced while reading a notification; if one ever is, it is our failure (5xx, WeChat retries).
-    WECHATPAY_CONFIG_INVALID: 'error',
-    WECHATPAY_SENSITIVE_FIELD_INVALID: 'error',
-    WECHATPAY_REQUEST_INVALID: 'error',
-    WECHATPAY_ANSWER_MALFORMED: 'error',
-    WECHATPAY_API_ERROR: 'error',
-    WECHATPAY_TRANSPORT_FAILED: 'error',
-    WECHATPAY_TRANSPORT_TIMEOUT: 'error',
-  };
+export const OUTCOME_OF_ERROR: Record<
+  | WechatPayErrorCode
+  | 'BFF_NOTIFICATION_FOREIGN'
+  | 'BFF_NOTIFICATION_TEXT_REFUSED'
+  | 'BFF_NOTIFY_RATE_LIMITED',
+  NotificationOutcome
+> = {
+  WECHATPAY_HEADER_MISSING: 'rejected_signature',
+  WECHATPAY_SIGNATURE_TYPE_UNSUPPORTED: 'rejected_signature',
+  WECHATPAY_SIGNATURE_INVALID: 'rejected_signature',
+  WECHATPAY_AUTHORIZATION_MALFORMED: 'rejected_signature',
+  WECHATPAY_SIGNATURE_PROBE: 'rejected_probe',
+  WECHATPAY_CLOCK_SKEW: 'rejected_stale',
+  WECHATPAY_SERIAL_UNKNOWN: 'rejected_unknown_serial',
+  WECHATPAY_DECRYPT_FAILED: 'rejected_decrypt',
+  WECHATPAY_NOTIFICATION_MALFORMED: 'rejected_malformed',
+  BFF_NOTIFICATION_FOREIGN: 'rejected_foreign',
+  // Verified, but holds text PostgreSQL cannot store (NUL, lone surrogates): refused before any statement.
+  BFF_NOTIFICATION_TEXT_REFUSED: 'rejected_malformed',
+  BFF_NOTIFY_RATE_LIMITED: 'rejected_rate_limited',
+  // Not produced while reading a notification; if one ever is, it is our failure (5xx, WeChat retries).
+  WECHATPAY_CONFIG_INVALID: 'error',
+  WECHATPAY_SENSITIVE_FIELD_INVALID: 'error',
+  WECHATPAY_REQUEST_INVALID: 'error',
+  WECHATPAY_ANSWER_MALFORMED: 'error',
+  WECHATPAY_API_ERROR: 'error',
+  WECHATPAY_TRANSPORT_FAILED: 'error',
+  WECHATPAY_TRANSPORT_TIMEOUT: 'error',
+};
 
 /** The outcome of anything thrown on a notify route. */
 export function outcomeOfError(err: unknown): NotificationOutcome {

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { translateUpstream } from '../contracts/upstream-errors.ts';
 import { isDatabaseUnavailable } from '../db/create-database.ts';
 import { AppError, RouteNotFoundError } from '../errors.ts';
-import { NOTIFICATION_OUTCOMES, outcomeOfError } from '../notifications/outcomes.ts';
+import { isRejected, NOTIFICATION_OUTCOMES, outcomeOfError } from '../notifications/outcomes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -66,7 +66,11 @@ export default fp(
       const notify = request.routeOptions.config?.notify === true;
       const h = toHttpError(err, notify);
       const e = err as { code?: string; name?: string };
-      if (h.statusCode >= 500) request.log.error({ err, code: h.code }, 'request failed');
+      // A refused notification (even the deliberate 500 for an unknown serial) is the sender's problem, not a
+      // fault: no error line, no stack (notify-guard logs it, throttled).
+      const refusedNotification = notify && isRejected(outcomeOfError(err));
+      if (h.statusCode >= 500 && !refusedNotification)
+        request.log.error({ err, code: h.code }, 'request failed');
       else request.log.info({ code: h.code, errCode: e.code, errName: e.name }, 'request rejected');
       return send(request, reply, h);
     });

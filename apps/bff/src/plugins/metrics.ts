@@ -1,5 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { UnauthenticatedError } from '../errors.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -20,9 +22,14 @@ declare module 'fastify' {
   }
 }
 
-/** One registry per app instance (no global prom-client state), served at GET /metrics. */
+const digest = (b: Buffer | string) => createHash('sha256').update(b).digest();
+
+/**
+ * One registry per app instance (no global prom-client state). GET /metrics is served only when `enabled`
+ * (production default: off) and, with a `token`, only to `Authorization: Bearer <token>`.
+ */
 export default fp(
-  async (app) => {
+  async (app, opts: { enabled?: boolean; token?: Buffer } = {}) => {
     const registry = new Registry();
     const metrics: Metrics = {
       registry,
@@ -64,7 +71,15 @@ export default fp(
       }),
     };
     app.decorate('metrics', metrics);
-    app.get('/metrics', { config: { rateLimit: false }, schema: { hide: true } }, async (_req, reply) => {
+    if (opts.enabled === false) return;
+    const expected = opts.token ? digest(opts.token) : undefined;
+    app.get('/metrics', { config: { rateLimit: false }, schema: { hide: true } }, async (req, reply) => {
+      if (expected) {
+        const header = req.headers.authorization ?? '';
+        const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+        if (!timingSafeEqual(digest(given), expected))
+          throw new UnauthenticatedError('GET /metrics requires its bearer token');
+      }
       reply.header('content-type', registry.contentType);
       return registry.metrics();
     });

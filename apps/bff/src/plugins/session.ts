@@ -11,6 +11,8 @@ declare module 'fastify' {
       issue(openid: string, sessionKey: string, appId?: string): Promise<{ token: string; expiresAt: Date }>;
       /** preHandler for `auth: true` routes: sets request.openid or throws 401. */
       authenticate(request: FastifyRequest): Promise<void>;
+      /** Logout: deletes the authenticated request's session (row and this replica's cache entry). */
+      revoke(request: FastifyRequest): Promise<void>;
     };
   }
   interface FastifyRequest {
@@ -18,6 +20,8 @@ declare module 'fastify' {
     openid: string;
     /** The mini-program the session's openid is under (set with `openid`). */
     appId: string;
+    /** The authenticated session's id (set with openid). */
+    sessionId: string;
   }
 }
 
@@ -49,16 +53,22 @@ export function createTokenSessionId(
  * only a pointer to the `sessions` row that holds openid and session_key. Nothing identifying is in the token.
  */
 export default fp(
-  async (app, opts: { secret: Buffer; ttlSeconds: number; clock: Clock; defaultAppId: string }) => {
+  async (
+    app,
+    opts: { secret: Buffer; ttlSeconds: number; cacheSeconds?: number; clock: Clock; defaultAppId: string },
+  ) => {
     const mac = (payload: string) => createHmac('sha256', opts.secret).update(payload).digest('base64url');
-    // Sessions never change once issued, so a verified one is remembered briefly per process: an
-    // authenticated request then costs no database round trip. Bounded, and never past the session's expiry.
-    const CACHE_SECONDS = 60;
+    // A verified session is remembered briefly per process: an authenticated request then costs no database
+    // round trip. Bounded, and never past the session's expiry. The price is revocation: a logout on THIS
+    // replica drops the entry at once, but another replica that cached the session keeps accepting it for
+    // up to CACHE_SECONDS (SESSION_CACHE_SECONDS; 0 = always ask the database, revocation is immediate).
+    const CACHE_SECONDS = opts.cacheSeconds ?? 60;
     const CACHE_MAX = 10_000;
     const known = new Map<string, { openid: string; appId: string; until: number }>();
 
     app.decorateRequest('openid', '');
     app.decorateRequest('appId', '');
+    app.decorateRequest('sessionId', '');
     app.decorate('sessions', {
       async issue(openid: string, sessionKey: string, appId = opts.defaultAppId) {
         const now = opts.clock.now();
@@ -92,15 +102,24 @@ export default fp(
         if (hit && hit.until > now) {
           request.openid = hit.openid;
           request.appId = hit.appId;
+          request.sessionId = id;
           return;
         }
         const row = await app.sessionsRepository.findValid(id, new Date(now * 1000));
         if (!row) throw new SessionExpiredError();
-        if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
         const appId = row.appid ?? opts.defaultAppId;
-        known.set(id, { openid: row.openid, appId, until: Math.min(Number(exp), now + CACHE_SECONDS) });
+        if (CACHE_SECONDS > 0) {
+          if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
+          known.set(id, { openid: row.openid, appId, until: Math.min(Number(exp), now + CACHE_SECONDS) });
+        }
         request.openid = row.openid;
         request.appId = appId;
+        request.sessionId = id;
+      },
+      async revoke(request: FastifyRequest) {
+        if (!request.sessionId) throw new UnauthenticatedError();
+        known.delete(request.sessionId);
+        await app.sessionsRepository.delete(request.sessionId);
       },
     });
   },

@@ -4,9 +4,9 @@ import { type ContractEvent, parseNotification } from '@qianyue/wechatpay';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config.ts';
 import { isDatabaseUnavailable } from '../../db/create-database.ts';
-import { createRejectionsRepository } from '../../db/rejections-repository.ts';
 import { DatabaseUnavailableError } from '../../errors.ts';
 import { isRejected, type NotificationOutcome, outcomeOfError } from '../../notifications/outcomes.ts';
+import { assertStorableNotification } from './storable-text.ts';
 
 /**
  * WeChat Pay → BFF. Registered in its own encapsulated context so the JSON parser here keeps the RAW body
@@ -20,8 +20,7 @@ export default async function contractEvents(
 ) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  const rejections = createRejectionsRepository(app.db);
-  /** Best effort: the operations console lists refused posts; recording never changes the answer. */
+  /** Best effort: counted per source, stored aggregated, logged throttled; never changes the answer. */
   const recordRejection = async (
     request: FastifyRequest,
     family: string,
@@ -29,20 +28,8 @@ export default async function contractEvents(
     err: unknown,
   ) => {
     if (!isRejected(outcome)) return;
-    const header = (name: string) => {
-      const v = request.headers[name];
-      return typeof v === 'string' ? v.slice(0, 128) : null;
-    };
-    await rejections
-      .record({
-        received_at: new Date(opts.clock.now() * 1000),
-        family,
-        reason: outcome,
-        error_code: String((err as { code?: string }).code ?? 'unknown'),
-        serial: header('wechatpay-serial'),
-        request_id: header('request-id'),
-      })
-      .catch(() => {});
+    const errorCode = String((err as { code?: string }).code ?? 'unknown');
+    await app.notifyGuard.refused(request, { family, reason: outcome, errorCode });
   };
 
   const handler = async (request: FastifyRequest, family: string) => {
@@ -58,6 +45,7 @@ export default async function contractEvents(
           eventTypes: opts.config.eventTypes,
         },
       );
+      assertStorableNotification(event, body);
     } catch (err) {
       app.metrics.notifications.inc({ outcome: outcomeOfError(err) });
       // Platform-certificate mode: maybe a rotation. Answer 500 now (WeChat retries) and fetch the certificates
@@ -66,10 +54,6 @@ export default async function contractEvents(
         app.wechatpay.certificates?.onUnknownSerial(String((err as { serial?: unknown }).serial ?? ''));
       }
       await recordRejection(request, family, outcomeOfError(err), err);
-      request.log.warn(
-        { code: (err as { code?: string }).code, route: request.url },
-        'notification rejected',
-      );
       throw err;
     }
     try {
