@@ -17,6 +17,7 @@ import {
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import Fastify from 'fastify';
+import { type BillingSettings, resolveBillingSettings } from './billing/settings.ts';
 import { BffConfigError } from './errors.ts';
 
 /*
@@ -135,6 +136,8 @@ export const PlanConfigSchema = Type.Union([
 export type PlanConfig = Static<typeof PlanConfigSchema>;
 
 export interface AppConfig {
+  /** Recurring edu-papay debits (src/billing/settings.ts); absent = the documented defaults. */
+  billing?: BillingSettings;
   mode: 'sandbox' | 'production';
   host: string;
   port: number;
@@ -558,6 +561,7 @@ export async function loadConfig(env: Record<string, string | undefined>): Promi
       docs: raw.DOCS_ENABLED,
     },
     ...(admin ? { admin } : {}),
+    billing: resolveBillingSettings(env),
   };
 }
 

@@ -3,6 +3,7 @@ import * as m0001 from './0001-sessions-contracts.ts';
 import * as m0002 from './0002-notification-inbox.ts';
 import * as m0003 from './0003-notification-rejections.ts';
 import * as m0004 from './0004-contracts-last-reconciled.ts';
+import * as m0007 from './0007-charges.ts';
 
 /** Static list (no directory scanning), so migrations work the same under tsx, vitest and a bundle. */
 export const migrationProvider: MigrationProvider = {
@@ -12,6 +13,7 @@ export const migrationProvider: MigrationProvider = {
       '0002-notification-inbox': m0002,
       '0003-notification-rejections': m0003,
       '0004-contracts-last-reconciled': m0004,
+      '0007-charges': m0007,
     };
   },
 };

@@ -1,0 +1,93 @@
+import type { BillingTerms } from '../../src/billing/settings.ts';
+import type { ChargeRow } from '../../src/billing/tables.ts';
+import { createTestClock, eventually, type Harness, startHarness } from './harness.ts';
+
+/** The terms the tests bill the edu plan with (what PLANS' `billing` block carries). */
+export const TERMS: BillingTerms = {
+  amount: 9900,
+  currency: 'CNY',
+  dayOfMonth: 1,
+  description: '月度课程费',
+  noticeLeadDays: 1,
+};
+
+export const DAY = 86_400;
+
+export interface SandboxOrder {
+  contractId: string;
+  out_trade_no: string;
+  trade_state: string;
+  amount: { total: number };
+}
+
+/**
+ * BFF + sandbox on one moved clock, the background scheduler off (tests run passes themselves), the edu plan
+ * billed with TERMS. Starts at a fixed instant, so periods fall on known days.
+ */
+export async function startBillingHarness(
+  o: { env?: Record<string, string>; databaseUrl?: string; start?: number } = {},
+): Promise<Harness> {
+  const clock = createTestClock(o.start ?? Math.floor(Date.now() / 1000));
+  const h = await startHarness({
+    clock,
+    env: { BILLING_INTERVAL_SECONDS: '0', ...o.env },
+    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+  });
+  const plan = h.config.plans.find((p) => p.planKey === 'edu-monthly') as unknown as {
+    billing?: BillingTerms;
+  };
+  plan.billing = TERMS;
+  return h;
+}
+
+/** A user signs the edu plan through the BFF and the sandbox; resolves once the BFF has it SIGNED. */
+export async function signEdu(
+  h: Harness,
+): Promise<{ contractId: string; wechatContractId: string; token: string }> {
+  const { token } = await h.login();
+  const p = await h.call<{ contractId: string; navigate: { extraData: Record<string, string> } }>(
+    'POST',
+    '/v1/contracts/presign',
+    { token, body: { planKey: 'edu-monthly' } },
+  );
+  if (p.status !== 200) throw new Error(`presign failed: ${p.status}`);
+  await h.control('POST', `/sessions/${Object.values(p.body.navigate.extraData)[0]}/confirm`);
+  const row = await eventually(async () => {
+    const r = await h.app.contractsRepository.findById(p.body.contractId);
+    return r?.state === 'SIGNED' ? r : undefined;
+  });
+  return { contractId: p.body.contractId, wechatContractId: row.wechat_contract_id!, token };
+}
+
+export const charges = (h: Harness, contractId: string): Promise<ChargeRow[]> =>
+  h.app.billing.ledger.chargesOf(contractId);
+
+export async function sandboxOrders(h: Harness, wechatContractId: string): Promise<SandboxOrder[]> {
+  const r = await h.control<{ orders: SandboxOrder[] }>(
+    'GET',
+    `/billing/orders?contractId=${wechatContractId}`,
+  );
+  return r.body.orders;
+}
+
+/** Waits until the period of `due` has reached one of `states` (results arrive by notification, async). */
+export async function periodIn(
+  h: Harness,
+  contractId: string,
+  due: string,
+  states: string[],
+): Promise<ChargeRow> {
+  return eventually(async () => {
+    const c = (await charges(h, contractId)).find((r) => r.due_date === due);
+    return c && states.includes(c.state) ? c : undefined;
+  }, 400);
+}
+
+/** Moves the shared clock to `seconds` and runs scheduler passes until nothing more is due. */
+export async function runAt(h: Harness, seconds: number): Promise<void> {
+  h.clock.set(seconds);
+  await h.app.billing.scheduler.runUntilIdle();
+}
+
+/** 00:00 China time of a YYYY-MM-DD day, in unix seconds. */
+export const chinaMidnight = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000 - 8 * 3600;
