@@ -287,6 +287,20 @@ export function createChargeCycle(d: CycleDeps) {
         return query(c as ChargeRow & { out_trade_no: string }, at.status as 'CREATED' | 'ACCEPTED');
       if (contract?.state !== 'SIGNED' || !contract.wechat_contract_id) return cancel(c);
       const terms = d.termsOf(c.plan_key);
+      if (c.state !== 'DEBIT_REQUESTED' && chinaDay(d.now()) > addDays(c.due_date, settings.retryLastDay)) {
+        // No notice WeChat accepted in time: the period is never debited.
+        const now = date();
+        await ledger.transaction((trx) =>
+          afterFailedAttempt(
+            trx,
+            { ledger, settings: { ...settings, maxAttempts: 0 }, termsOf: d.termsOf, now },
+            c,
+            'NOTICE_NOT_SENT',
+            'no pre-debit notice accepted before the last day',
+          ),
+        );
+        return;
+      }
       if (c.state === 'SCHEDULED') {
         const due = terms ? noticeAt(c.due_date, terms) : date();
         if (due.getTime() > d.now() * 1000) return reschedule(c, due);
