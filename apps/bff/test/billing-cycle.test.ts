@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   charges,
   chinaMidnight,
@@ -10,48 +10,63 @@ import {
   TERMS,
 } from './helpers/billing.ts';
 import type { Harness } from './helpers/harness.ts';
+import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
 const HOUR = 3600;
 
-describe('edu-papay recurring debits over real HTTP against the sandbox (PGlite)', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+const backends = [
+  { name: 'PGlite', postgres: false },
+  ...(postgresBinaries() ? [{ name: 'PostgreSQL', postgres: true }] : []),
+];
 
-  it('12 periods: each noticed 1 day before, debited on its day, paid once; history and next period kept', async () => {
-    h = await startBillingHarness();
-    const { contractId, wechatContractId } = await signEdu(h);
-    await h.app.billing.scheduler.runUntilIdle();
-    const [first] = await charges(h, contractId);
-    expect(first).toMatchObject({ state: 'NOTICE_SENT', amount: TERMS.amount, attempts: 0 });
-    let due = first!.due_date;
-    for (let k = 0; k < 12; k++) {
-      // Notice day (1 day before, 09:00 China time), then the debit day itself.
-      await runAt(h, chinaMidnight(due) - 15 * HOUR);
-      const noticed = (await charges(h, contractId)).find((c) => c.due_date === due)!;
-      expect(noticed.state).toBe('NOTICE_SENT');
-      await runAt(h, chinaMidnight(due) + 9 * HOUR);
-      const paid = await periodIn(h, contractId, due, ['PAID']);
-      expect(paid.attempts).toBe(1);
-      expect(paid.transaction_id).toBeTruthy();
-      const next = await periodIn(h, contractId, addMonth(due), ['SCHEDULED', 'NOTICE_SENT']);
-      due = next.due_date;
-    }
-    const all = await charges(h, contractId);
-    expect(all.filter((c) => c.state === 'PAID')).toHaveLength(12);
-    const orders = await sandboxOrders(h, wechatContractId);
-    expect(orders).toHaveLength(12);
-    expect(new Set(orders.map((o) => o.out_trade_no)).size).toBe(12);
-    expect(orders.every((o) => o.trade_state === 'SUCCESS' && o.amount.total === TERMS.amount)).toBe(true);
-    const notices = await h.control<{ notices: unknown[] }>(
-      'GET',
-      `/billing/notices?contractId=${wechatContractId}`,
-    );
-    expect(notices.body.notices.length).toBeGreaterThanOrEqual(12);
-  }, 60_000);
-});
+describe.each(backends)(
+  'edu-papay recurring debits over real HTTP against the sandbox ($name)',
+  ({ postgres }) => {
+    let h: Harness | undefined;
+    let pg: TestPostgres | undefined;
+    beforeAll(async () => {
+      if (postgres) pg = await startPostgres();
+    }, 60_000);
+    afterAll(async () => pg?.stop());
+    afterEach(async () => {
+      await h?.close();
+      h = undefined;
+    });
+
+    it('12 periods: each noticed 1 day before, debited on its day, paid once; history and next period kept', async () => {
+      const databaseUrl = pg ? await pg.createDatabase('billing_cycle') : undefined;
+      h = await startBillingHarness(databaseUrl ? { databaseUrl } : {});
+      const { contractId, wechatContractId } = await signEdu(h);
+      await h.app.billing.scheduler.runUntilIdle();
+      const [first] = await charges(h, contractId);
+      expect(first).toMatchObject({ state: 'NOTICE_SENT', amount: TERMS.amount, attempts: 0 });
+      let due = first!.due_date;
+      for (let k = 0; k < 12; k++) {
+        // Notice day (1 day before, 09:00 China time), then the debit day itself.
+        await runAt(h, chinaMidnight(due) - 15 * HOUR);
+        const noticed = (await charges(h, contractId)).find((c) => c.due_date === due)!;
+        expect(noticed.state).toBe('NOTICE_SENT');
+        await runAt(h, chinaMidnight(due) + 9 * HOUR);
+        const paid = await periodIn(h, contractId, due, ['PAID']);
+        expect(paid.attempts).toBe(1);
+        expect(paid.transaction_id).toBeTruthy();
+        const next = await periodIn(h, contractId, addMonth(due), ['SCHEDULED', 'NOTICE_SENT']);
+        due = next.due_date;
+      }
+      const all = await charges(h, contractId);
+      expect(all.filter((c) => c.state === 'PAID')).toHaveLength(12);
+      const orders = await sandboxOrders(h, wechatContractId);
+      expect(orders).toHaveLength(12);
+      expect(new Set(orders.map((o) => o.out_trade_no)).size).toBe(12);
+      expect(orders.every((o) => o.trade_state === 'SUCCESS' && o.amount.total === TERMS.amount)).toBe(true);
+      const notices = await h.control<{ notices: unknown[] }>(
+        'GET',
+        `/billing/notices?contractId=${wechatContractId}`,
+      );
+      expect(notices.body.notices.length).toBeGreaterThanOrEqual(12);
+    }, 60_000);
+  },
+);
 
 function addMonth(day: string): string {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
