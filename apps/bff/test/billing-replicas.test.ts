@@ -45,7 +45,7 @@ describe.runIf(available)('two BFF replicas run the billing scheduler at once (P
   });
 
   it('8 contracts × 3 periods: every period exactly one order, both replicas did work', async () => {
-    const signed = [];
+    const signed: Array<Awaited<ReturnType<typeof signEdu>>> = [];
     for (let i = 0; i < 8; i++) signed.push(await signEdu(h));
     const both = async () => {
       const [a, b] = await Promise.all([
