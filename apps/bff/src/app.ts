@@ -74,7 +74,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
         ? false
         : { ...loggerOptions(config.logLevel), ...(deps.logStream ? { stream: deps.logStream } : {}) },
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.trustProxy,
+    // A hop count becomes proxy-addr's own rule (trust the nearest n hops); Fastify's types take no number.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (n: number) => (_addr: string, hop: number) =>
+              hop < n
+          )(config.trustProxy)
+        : config.trustProxy,
     requestIdHeader: false,
     // A malformed URL (bad percent-encoding) never reaches a route or the error handler: answer it here, in
     // the API's error shape, instead of Fastify's default {error, code: 'FST_ERR_BAD_URL', …}.

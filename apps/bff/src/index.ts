@@ -1,10 +1,14 @@
 export { type AppDeps, buildApp } from './app.ts';
 export {
   type AppConfig,
+  type BillingTerms,
+  type ConfigProblem,
   DEFAULT_SANDBOX_KEYS_PATH,
   EnvSchema,
   loadConfig,
   type PlanConfig,
+  type PlanMode,
+  resolveSettings,
   type SandboxKeys,
 } from './config.ts';
 // For `@qianyue/doctor`: open the database the BFF would, and know which migrations it expects.

@@ -2,15 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import type { BillingPass } from '../src/billing/scheduler.ts';
-import type { BillingTerms } from '../src/billing/settings.ts';
 import { loadConfig } from '../src/config.ts';
 import {
+  BILLED_PLANS,
   charges,
   chinaMidnight,
   sandboxOrders,
   signEdu,
   startBillingHarness,
-  TERMS,
 } from './helpers/billing.ts';
 import { eventually, type Harness, testEnv } from './helpers/harness.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
@@ -30,10 +29,13 @@ describe.runIf(available)('two BFF replicas run the billing scheduler at once (P
     const env = { BILLING_BATCH: '2' };
     h = await startBillingHarness({ databaseUrl, env });
     const config = await loadConfig(
-      testEnv(h.sandboxUrl, { DATABASE_URL: databaseUrl, BILLING_INTERVAL_SECONDS: '0', ...env }),
+      testEnv(h.sandboxUrl, {
+        DATABASE_URL: databaseUrl,
+        BILLING_INTERVAL_SECONDS: '0',
+        PLANS: BILLED_PLANS,
+        ...env,
+      }),
     );
-    (config.plans.find((p) => p.planKey === 'edu-monthly') as unknown as { billing?: BillingTerms }).billing =
-      TERMS;
     second = await buildApp(config, { clock: h.clock, logStream: false });
     await second.listen({ port: 0, host: '127.0.0.1' });
     config.notifyBaseUrl = `http://127.0.0.1:${(second.server.address() as { port: number }).port}`;

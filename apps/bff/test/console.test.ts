@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { BffConfigError } from '../src/errors.ts';
-import { eventually, type Harness, LogCapture, startHarness, testEnv } from './helpers/harness.ts';
+import { eventually, type Harness, startHarness, testEnv } from './helpers/harness.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'console');
@@ -241,26 +240,6 @@ describe('operations console configuration', () => {
     } finally {
       await h.close();
     }
-  });
-
-  it('generates a missing ADMIN_TOKEN_PATH file in sandbox mode (0600) and logs its path, never its value', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'qianyue-admin-'));
-    const file = path.join(dir, 'nested', 'admin-token.txt');
-    const config = await loadConfig(testEnv('http://127.0.0.1:9', { ADMIN_TOKEN_PATH: file }));
-    expect(existsSync(file)).toBe(true);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const value = readFileSync(file, 'utf8').trim();
-    expect(value.length).toBeGreaterThanOrEqual(24);
-    expect(config.admin?.generatedPath).toBe(file);
-    const logs = new LogCapture();
-    const app = await buildApp(config, { logStream: logs });
-    await app.close();
-    expect(logs.text()).toContain(file);
-    expect(logs.text()).not.toContain(value);
-    // The next start reuses it.
-    const again = await loadConfig(testEnv('http://127.0.0.1:9', { ADMIN_TOKEN_PATH: file }));
-    expect(again.admin?.token.toString()).toBe(value);
-    expect(again.admin?.generatedPath).toBeUndefined();
   });
 
   it('never invents a token in production, and refuses a short one', async () => {

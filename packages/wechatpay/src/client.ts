@@ -26,12 +26,22 @@ import {
   eduPresignOperation,
 } from './operations/edu-papay-presign.ts';
 import {
-  type QsContract,
-  type QsTerminateRequest,
-  type QsTerminateResponse,
-  qsQueryByOutContractCodeOperation,
-  qsTerminateOperation,
-} from './operations/qs-contract.ts';
+  type PasswordExemptContract,
+  type PasswordExemptTerminateRequest,
+  type PasswordExemptTerminateResponse,
+  passwordExemptQueryOperation,
+  passwordExemptTerminateOperation,
+} from './operations/password-exempt-contract.ts';
+import {
+  type NormalPreEntrustSignRequest,
+  type NormalPreEntrustSignResponse,
+  normalPreEntrustSignOperation,
+} from './operations/password-exempt-normal-presign.ts';
+import {
+  type ServiceProviderPreEntrustSignRequest,
+  type ServiceProviderPreEntrustSignResponse,
+  serviceProviderPreEntrustSignOperation,
+} from './operations/password-exempt-sp-presign.ts';
 import {
   type QsPreEntrustSignRequest,
   type QsPreEntrustSignResponse,
@@ -66,13 +76,24 @@ export interface WechatPayClient {
     terminate(contractId: string): Promise<void>;
   };
   passwordExempt: {
+    /** Mini-program pre-sign, one method per mode (each its own path and body). */
+    presign: {
+      normal(body: NormalPreEntrustSignRequest): Promise<NormalPreEntrustSignResponse>;
+      serviceProvider(
+        body: ServiceProviderPreEntrustSignRequest,
+      ): Promise<ServiceProviderPreEntrustSignResponse>;
+      qs(body: QsPreEntrustSignRequest): Promise<QsPreEntrustSignResponse>;
+    };
+    /** @deprecated the QS pre-sign under its first name; use `presign.qs`. */
     preEntrustSignMiniProgram(body: QsPreEntrustSignRequest): Promise<QsPreEntrustSignResponse>;
-    queryByOutContractCode(serviceId: number, outContractCode: string): Promise<QsContract>;
+    /** Query by out_contract_code: the same path for every mode. */
+    queryByOutContractCode(serviceId: number, outContractCode: string): Promise<PasswordExemptContract>;
+    /** Terminate by out_contract_code: the same path for every mode. */
     terminate(
       serviceId: number,
       outContractCode: string,
-      body: QsTerminateRequest,
-    ): Promise<QsTerminateResponse>;
+      body: PasswordExemptTerminateRequest,
+    ): Promise<PasswordExemptTerminateResponse>;
   };
   /**
    * GET /v3/certificates WITHOUT answer verification — the one named exception (spec §3.3): that answer
@@ -264,15 +285,35 @@ export function createWechatPayClient(o: WechatPayClientOptions): WechatPayClien
       },
     },
     passwordExempt: {
+      presign: {
+        normal: (body) =>
+          call({
+            method: normalPreEntrustSignOperation.method,
+            path: normalPreEntrustSignOperation.path(),
+            body,
+          }),
+        serviceProvider: (body) =>
+          call({
+            method: serviceProviderPreEntrustSignOperation.method,
+            path: serviceProviderPreEntrustSignOperation.path(),
+            body,
+          }),
+        qs: (body) =>
+          call({ method: qsPreEntrustSignOperation.method, path: qsPreEntrustSignOperation.path(), body }),
+      },
       preEntrustSignMiniProgram: (body) =>
         call({ method: qsPreEntrustSignOperation.method, path: qsPreEntrustSignOperation.path(), body }),
       queryByOutContractCode: (serviceId, code) =>
         call({
-          method: qsQueryByOutContractCodeOperation.method,
-          path: qsQueryByOutContractCodeOperation.path(serviceId, code),
+          method: passwordExemptQueryOperation.method,
+          path: passwordExemptQueryOperation.path(serviceId, code),
         }),
       terminate: (serviceId, code, body) =>
-        call({ method: qsTerminateOperation.method, path: qsTerminateOperation.path(serviceId, code), body }),
+        call({
+          method: passwordExemptTerminateOperation.method,
+          path: passwordExemptTerminateOperation.path(serviceId, code),
+          body,
+        }),
     },
     async fetchCertificatesAnswer() {
       const answer = await send({ method: 'GET', path: '/v3/certificates' }, false);

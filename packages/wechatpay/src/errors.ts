@@ -4,16 +4,40 @@
  * a body or a header VALUE, because these errors end up in logs.
  */
 
+/**
+ * Every code a WechatPayError can carry. A `switch (err.code)` that misses one fails typecheck when it ends
+ * in `assertNever`/`satisfies never`; a new class must add its code here first.
+ */
+export const WECHATPAY_ERROR_CODES = [
+  'WECHATPAY_CONFIG_INVALID',
+  'WECHATPAY_AUTHORIZATION_MALFORMED',
+  'WECHATPAY_HEADER_MISSING',
+  'WECHATPAY_SIGNATURE_TYPE_UNSUPPORTED',
+  'WECHATPAY_CLOCK_SKEW',
+  'WECHATPAY_SERIAL_UNKNOWN',
+  'WECHATPAY_SIGNATURE_INVALID',
+  'WECHATPAY_SIGNATURE_PROBE',
+  'WECHATPAY_DECRYPT_FAILED',
+  'WECHATPAY_NOTIFICATION_MALFORMED',
+  'WECHATPAY_SENSITIVE_FIELD_INVALID',
+  'WECHATPAY_REQUEST_INVALID',
+  'WECHATPAY_ANSWER_MALFORMED',
+  'WECHATPAY_API_ERROR',
+  'WECHATPAY_TRANSPORT_FAILED',
+  'WECHATPAY_TRANSPORT_TIMEOUT',
+] as const;
+export type WechatPayErrorCode = (typeof WECHATPAY_ERROR_CODES)[number];
+
 export interface WechatPayErrorOptions {
   requestId?: string | undefined;
   cause?: unknown;
 }
 
 export class WechatPayError extends Error {
-  readonly code: string;
+  readonly code: WechatPayErrorCode;
   requestId?: string;
 
-  constructor(code: string, message: string, options: WechatPayErrorOptions = {}) {
+  constructor(code: WechatPayErrorCode, message: string, options: WechatPayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -23,6 +47,7 @@ export class WechatPayError extends Error {
 
 /** A key, certificate, APIv3 key or option is unusable. The message names the setting, not its value. */
 export class ConfigError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_CONFIG_INVALID';
   constructor(message: string, options?: WechatPayErrorOptions) {
     super('WECHATPAY_CONFIG_INVALID', message, options);
   }
@@ -30,6 +55,7 @@ export class ConfigError extends WechatPayError {
 
 /** An Authorization header that is not `WECHATPAY2-SHA256-RSA2048 k="v",…` with the five attributes. */
 export class AuthorizationFormatError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_AUTHORIZATION_MALFORMED';
   constructor(message: string) {
     super('WECHATPAY_AUTHORIZATION_MALFORMED', message);
   }
@@ -37,6 +63,7 @@ export class AuthorizationFormatError extends WechatPayError {
 
 /** A Wechatpay-* header needed for verification is absent or empty. `.header` is the header name. */
 export class MissingHeaderError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_HEADER_MISSING';
   readonly header: string;
   constructor(header: string, options?: WechatPayErrorOptions) {
     super('WECHATPAY_HEADER_MISSING', `missing or empty header ${header}`, options);
@@ -45,6 +72,7 @@ export class MissingHeaderError extends WechatPayError {
 }
 
 export class UnsupportedSignatureTypeError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_SIGNATURE_TYPE_UNSUPPORTED';
   constructor(options?: WechatPayErrorOptions) {
     super(
       'WECHATPAY_SIGNATURE_TYPE_UNSUPPORTED',
@@ -56,6 +84,7 @@ export class UnsupportedSignatureTypeError extends WechatPayError {
 
 /** The signed timestamp is outside the accepted window. `.skewSeconds` = timestamp − now (may be NaN). */
 export class ClockSkewError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_CLOCK_SKEW';
   readonly skewSeconds: number;
   constructor(skewSeconds: number, maxSkewSeconds: number, options?: WechatPayErrorOptions) {
     super(
@@ -71,6 +100,7 @@ export class ClockSkewError extends WechatPayError {
 
 /** No key is held for this Wechatpay-Serial. The serial is an identifier, safe to log. */
 export class UnknownSerialError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_SERIAL_UNKNOWN';
   readonly serial: string;
   constructor(serial: string, options?: WechatPayErrorOptions) {
     // A serial is hex or PUB_KEY_ID_…; cap it so an attacker cannot push arbitrary text into logs.
@@ -81,13 +111,19 @@ export class UnknownSerialError extends WechatPayError {
 }
 
 export class SignatureInvalidError extends WechatPayError {
-  constructor(message = 'signature does not verify', options?: WechatPayErrorOptions, code?: string) {
+  declare readonly code: 'WECHATPAY_SIGNATURE_INVALID' | 'WECHATPAY_SIGNATURE_PROBE';
+  constructor(
+    message = 'signature does not verify',
+    options?: WechatPayErrorOptions,
+    code?: 'WECHATPAY_SIGNATURE_PROBE',
+  ) {
     super(code ?? 'WECHATPAY_SIGNATURE_INVALID', message, options);
   }
 }
 
 /** A WECHATPAY/SIGNTEST/ probe: a failed verification like any other, but recognisable in metrics. */
 export class ProbeSignatureError extends SignatureInvalidError {
+  declare readonly code: 'WECHATPAY_SIGNATURE_PROBE';
   constructor(options?: WechatPayErrorOptions) {
     super('signature is a WECHATPAY/SIGNTEST/ probe', options, 'WECHATPAY_SIGNATURE_PROBE');
   }
@@ -95,12 +131,14 @@ export class ProbeSignatureError extends SignatureInvalidError {
 
 /** AEAD_AES_256_GCM failed (bad tag, key, nonce, AAD or length). No plaintext is ever returned. */
 export class DecryptError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_DECRYPT_FAILED';
   constructor(message = 'AEAD_AES_256_GCM decryption failed', options?: WechatPayErrorOptions) {
     super('WECHATPAY_DECRYPT_FAILED', message, options);
   }
 }
 
 export class NotificationFormatError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_NOTIFICATION_MALFORMED';
   constructor(message: string, options?: WechatPayErrorOptions) {
     super('WECHATPAY_NOTIFICATION_MALFORMED', message, options);
   }
@@ -108,6 +146,7 @@ export class NotificationFormatError extends WechatPayError {
 
 /** A sensitive field cannot be encrypted (too long for RSA-OAEP with this key). */
 export class SensitiveFieldError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_SENSITIVE_FIELD_INVALID';
   constructor(message: string) {
     super('WECHATPAY_SENSITIVE_FIELD_INVALID', message);
   }
@@ -115,6 +154,7 @@ export class SensitiveFieldError extends WechatPayError {
 
 /** A request we refuse to send (e.g. 4-byte UTF-8 in the body, which APIv3 rejects). */
 export class RequestFormatError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_REQUEST_INVALID';
   constructor(message: string) {
     super('WECHATPAY_REQUEST_INVALID', message);
   }
@@ -122,6 +162,7 @@ export class RequestFormatError extends WechatPayError {
 
 /** A verified answer whose body is not what the operation promises (e.g. not JSON). */
 export class AnswerFormatError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_ANSWER_MALFORMED';
   constructor(message: string, options?: WechatPayErrorOptions) {
     super('WECHATPAY_ANSWER_MALFORMED', message, options);
   }
@@ -142,6 +183,7 @@ export interface ApiErrorFields {
  * fields, NOT in `.message`, so logging the error does not print answer content.
  */
 export class ApiError extends WechatPayError {
+  declare readonly code: 'WECHATPAY_API_ERROR';
   readonly status: number;
   readonly apiCode: string | undefined;
   readonly apiMessage: string | undefined;
@@ -165,7 +207,10 @@ export class ApiError extends WechatPayError {
   }
 }
 
-export type TransportErrorCode = 'WECHATPAY_TRANSPORT_FAILED' | 'WECHATPAY_TRANSPORT_TIMEOUT';
+export type TransportErrorCode = Extract<
+  WechatPayErrorCode,
+  'WECHATPAY_TRANSPORT_FAILED' | 'WECHATPAY_TRANSPORT_TIMEOUT'
+>;
 
 /** The request may or may not have reached WeChat: the outcome is unknown, reconcile by query. */
 export class TransportError extends WechatPayError {
@@ -186,4 +231,9 @@ export function isRetryable(err: unknown): boolean {
     err instanceof MissingHeaderError ||
     err instanceof ClockSkewError
   );
+}
+
+/** For exhaustive switches over a code union: a missed case makes the argument not `never`. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unhandled ${what}: ${String(value)}`);
 }

@@ -31,6 +31,7 @@ export {
   ApiError,
   type ApiErrorFields,
   AuthorizationFormatError,
+  assertNever,
   ClockSkewError,
   ConfigError,
   DecryptError,
@@ -45,7 +46,9 @@ export {
   type TransportErrorCode,
   UnknownSerialError,
   UnsupportedSignatureTypeError,
+  WECHATPAY_ERROR_CODES,
   WechatPayError,
+  type WechatPayErrorCode,
 } from './errors.ts';
 export {
   type CertificateStore,
@@ -108,35 +111,79 @@ export {
   EduUserNotificationRequest,
   eduSendUserNotificationOperation,
 } from './operations/edu-papay-user-notification.ts';
-export { EduContractResource, QsContractResource } from './operations/notification-resources.ts';
 export {
-  QS_CONTRACT_STATES,
-  QsContract,
-  QsContractParams,
-  QsContractTerminateInfo,
-  QsTerminateRequest,
-  QsTerminateResponse,
-  qsQueryByOutContractCodeOperation,
-  qsTerminateOperation,
-} from './operations/qs-contract.ts';
+  EduContractResource,
+  PASSWORD_EXEMPT_RESOURCE_OWNER_FIELDS,
+  PasswordExemptContractResource,
+  /** @deprecated first name of PasswordExemptContractResource (it serves every mode, not only QS). */
+  PasswordExemptContractResource as QsContractResource,
+  type PasswordExemptOwner,
+  passwordExemptOwner,
+} from './operations/notification-resources.ts';
 export {
-  checkQsOpenidRule,
+  PASSWORD_EXEMPT_CONTRACT_STATES,
+  /** @deprecated first name of PASSWORD_EXEMPT_CONTRACT_STATES. */
+  PASSWORD_EXEMPT_CONTRACT_STATES as QS_CONTRACT_STATES,
+  PasswordExemptContract,
+  // The query/terminate path is shared by every mode; these first, QS-only names stay until callers move.
+  /** @deprecated use PasswordExemptContract. */
+  PasswordExemptContract as QsContract,
+  PasswordExemptContractParams,
+  /** @deprecated use PasswordExemptContractParams. */
+  PasswordExemptContractParams as QsContractParams,
+  PasswordExemptTerminateInfo,
+  /** @deprecated use PasswordExemptTerminateInfo. */
+  PasswordExemptTerminateInfo as QsContractTerminateInfo,
+  PasswordExemptTerminateRequest,
+  /** @deprecated use PasswordExemptTerminateRequest. */
+  PasswordExemptTerminateRequest as QsTerminateRequest,
+  PasswordExemptTerminateResponse,
+  /** @deprecated use PasswordExemptTerminateResponse. */
+  PasswordExemptTerminateResponse as QsTerminateResponse,
+  passwordExemptQueryOperation,
+  /** @deprecated use passwordExemptQueryOperation. */
+  passwordExemptQueryOperation as qsQueryByOutContractCodeOperation,
+  passwordExemptTerminateOperation,
+  /** @deprecated use passwordExemptTerminateOperation. */
+  passwordExemptTerminateOperation as qsTerminateOperation,
+} from './operations/password-exempt-contract.ts';
+export {
   NotifyUrl,
   OUT_CONTRACT_CODE_PATTERN,
   OutContractCode,
+  PASSWORD_EXEMPT_MODES,
+  type PasswordExemptMode,
+  PasswordExemptPresignResponse,
+  passwordExemptPresignPath,
+  ServiceId,
+} from './operations/password-exempt-fields.ts';
+export {
+  NormalPreEntrustSignRequest,
+  NormalPreEntrustSignResponse,
+  normalPreEntrustSignOperation,
+} from './operations/password-exempt-normal-presign.ts';
+export {
+  checkServiceProviderOpenidRule,
+  ServiceProviderPreEntrustSignRequest,
+  ServiceProviderPreEntrustSignResponse,
+  serviceProviderPreEntrustSignOperation,
+} from './operations/password-exempt-sp-presign.ts';
+export {
+  checkQsOpenidRule,
   QsPreEntrustSignRequest,
   QsPreEntrustSignResponse,
   qsPreEntrustSignOperation,
-  ServiceId,
 } from './operations/qs-pre-entrust-sign.ts';
 export {
   type CertificateInfo,
   certificateInfo,
+  isMchId,
   isPublicKeyId,
   loadApiV3Key,
   loadPrivateKey,
   loadPublicKey,
   normalizeSerial,
+  splitCertificates,
 } from './secrets.ts';
 export {
   getHeader,

@@ -23,10 +23,8 @@ function checkPublicKey(key: KeyObject, serial: string): void {
   }
 }
 
-/** Public-key ids are case-sensitive names; certificate serials are hex and compared upper-cased. */
-function keyOf(serial: string): string {
-  return isPublicKeyId(serial) ? serial : normalizeSerial(serial);
-}
+/** Public-key ids are case-sensitive names; certificate serials are hex in THE one form (normalizeSerial). */
+const keyOf = normalizeSerial;
 
 /**
  * Holds WeChat Pay public keys (PUB_KEY_ID_…) and platform-certificate keys side by side, which is the

@@ -1,8 +1,9 @@
+import { Value } from '@sinclair/typebox/value';
 import { decryptResource } from './aes-gcm.ts';
 import { AEAD_ALGORITHM } from './constants.ts';
 import { NotificationFormatError, WechatPayError } from './errors.ts';
 import type { Clock } from './nonce.ts';
-import type { EduContractResource, QsContractResource } from './operations/notification-resources.ts';
+import { EduContractResource, PasswordExemptContractResource } from './operations/notification-resources.ts';
 import { type HeaderBag, validateSignedMessage } from './signed-message.ts';
 import type { Verifier } from './verifier.ts';
 
@@ -45,7 +46,11 @@ interface EventCommon {
 
 export type ContractEvent =
   | ({ family: 'edu-papay'; kind: 'signed' | 'terminated'; resource: EduContractResource } & EventCommon)
-  | ({ family: 'password-exempt'; kind: 'signed' | 'terminated'; resource: QsContractResource } & EventCommon)
+  | ({
+      family: 'password-exempt';
+      kind: 'signed' | 'terminated';
+      resource: PasswordExemptContractResource;
+    } & EventCommon)
   | ({ family: 'unknown'; kind: 'unknown'; resource: unknown } & EventCommon);
 
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -138,18 +143,19 @@ export function parseNotification(
     ? (o.eventTypes ?? DEFAULT_EVENT_TYPES)[envelope.event_type]
     : undefined;
   if (mapping === undefined) return { family: 'unknown', kind: 'unknown', resource, ...common };
+  // The resource is typed only after it matches its family's schema, so callers use it without casts.
   if (mapping.family === 'edu-papay') {
-    return {
-      family: 'edu-papay',
-      kind: mapping.kind,
-      resource: resource as unknown as EduContractResource,
-      ...common,
-    };
+    if (!Value.Check(EduContractResource, resource)) {
+      throw new NotificationFormatError('decrypted resource is not an edu-papay contract resource', {
+        requestId,
+      });
+    }
+    return { family: 'edu-papay', kind: mapping.kind, resource, ...common };
   }
-  return {
-    family: 'password-exempt',
-    kind: mapping.kind,
-    resource: resource as unknown as QsContractResource,
-    ...common,
-  };
+  if (!Value.Check(PasswordExemptContractResource, resource)) {
+    throw new NotificationFormatError('decrypted resource is not a password-exempt contract resource', {
+      requestId,
+    });
+  }
+  return { family: 'password-exempt', kind: mapping.kind, resource, ...common };
 }

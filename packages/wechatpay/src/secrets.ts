@@ -59,9 +59,33 @@ export interface CertificateInfo {
   pem: string;
 }
 
-/** Upper-case hex without separators: the form WeChat puts in Wechatpay-Serial and serial_no. */
+/**
+ * THE serial rule, used wherever a serial is stored, compared or sent: separators (`:`, spaces) dropped,
+ * hex upper-cased, whole bytes kept — a leading zero NIBBLE stays (`0A1B…`), leading `00` bytes go.
+ *
+ * Why keep the leading zero: WeChat compares `Wechatpay-Serial` / `serial_no` as the text it prints (OpenSSL's
+ * `serial=` form, byte-padded). wechatpay-go once derived serials through big.Int, which drops a leading
+ * zero, and had to fix exactly that (wechatpay-go PR #46, "修复获取证书序列号时会丢弃其头部0的问题").
+ * So stripping zeros (what Java's BigInteger.toString(16) does) produces a serial WeChat does not know;
+ * an odd-length input is such a stripped value and gets its zero nibble back.
+ * PUB_KEY_ID_… ids and anything else that is not hex are case-sensitive names: only trimmed.
+ */
 export function normalizeSerial(serial: string): string {
-  return serial.replace(/:/g, '').toUpperCase();
+  const trimmed = serial.trim();
+  const hex = trimmed.replace(/[:\s]/g, '');
+  if (!/^[0-9A-Fa-f]+$/.test(hex)) return trimmed;
+  const upper = hex.toUpperCase().replace(/^(?:00)+(?=[0-9A-F]{2})/, '');
+  return upper.length % 2 === 1 ? `0${upper}` : upper;
+}
+
+/** A merchant number (商户号): digits only, 8–12 of them (real ones are 10, e.g. 1900000109; string(32) on the wire). */
+export function isMchId(value: string): boolean {
+  return /^[0-9]{8,12}$/.test(value);
+}
+
+/** Every PEM certificate block in `pem`, in order (a platform-certificate file may hold several). */
+export function splitCertificates(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
 export function certificateInfo(certPem: string | Buffer): CertificateInfo {
@@ -81,7 +105,10 @@ export function certificateInfo(certPem: string | Buffer): CertificateInfo {
   };
 }
 
-/** WeChat Pay public keys (public-key mode) are named PUB_KEY_ID_…; anything else is a certificate serial. */
+/**
+ * A WeChat Pay public key id (public-key mode): `PUB_KEY_ID_` followed by digits, as shown in 商户平台
+ * (e.g. PUB_KEY_ID_0114232134912410000000000000). Anything else is not one (a certificate serial, or a typo).
+ */
 export function isPublicKeyId(serial: string): boolean {
-  return serial.startsWith('PUB_KEY_ID_');
+  return /^PUB_KEY_ID_[0-9]+$/.test(serial);
 }

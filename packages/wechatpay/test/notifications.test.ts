@@ -142,17 +142,33 @@ describe('parseNotification behaviour beyond the vectors', () => {
   });
 
   it('lets the event-type map be replaced in one place', () => {
+    const q = load('qs-contract-signed');
+    const qsType = (JSON.parse(q.request.body) as { event_type: string }).event_type;
     const event = parseNotification(
-      { headers: n.request.headers, body: n.request.body },
+      { headers: q.request.headers, body: q.request.body },
       {
         verifier,
         apiV3Key,
-        clock: fixedClock(n.now),
-        eventTypes: { [envelope.event_type]: { family: 'password-exempt', kind: 'terminated' } },
+        clock: fixedClock(q.now),
+        eventTypes: { [qsType]: { family: 'password-exempt', kind: 'terminated' } },
       },
     );
     expect(event.family).toBe('password-exempt');
     expect(event.kind).toBe('terminated');
+  });
+
+  it('types the resource only when it matches its family: an edu resource mapped to password-exempt is refused', () => {
+    expect(() =>
+      parseNotification(
+        { headers: n.request.headers, body: n.request.body },
+        {
+          verifier,
+          apiV3Key,
+          clock: fixedClock(n.now),
+          eventTypes: { [envelope.event_type]: { family: 'password-exempt', kind: 'terminated' } },
+        },
+      ),
+    ).toThrow(NotificationFormatError);
   });
 
   it('rejects a verified body that is not a notification envelope with NotificationFormatError', () => {

@@ -2,7 +2,7 @@ import { ApiError, type EduBillingApi, type EduOrder } from '@qianyue/wechatpay'
 import { addDays, chinaDay, dayStart, daysBetween } from './calendar.ts';
 import { type Ledger, newOutTradeNo, noticeAt } from './ledger.ts';
 import { afterFailedAttempt, applyOrder } from './order-results.ts';
-import type { BillingSettings, BillingTerms } from './settings.ts';
+import type { BillingAccount, BillingSettings, BillingTerms } from './settings.ts';
 import type { ChargeRow } from './tables.ts';
 
 export interface CycleDeps {
@@ -12,8 +12,8 @@ export interface CycleDeps {
   termsOf: (planKey: string) => BillingTerms | undefined;
   /** Unix seconds. */
   now: () => number;
-  appid: string;
-  subMchId?: string;
+  /** The plan's AppID (and sub-merchant in service-provider mode) for its notices, debits and queries. */
+  accountOf: (planKey: string) => BillingAccount | undefined;
   notifyUrl: () => string;
   /** Waits for the fleet-wide WeChat request budget (no-op without one). */
   budget: () => Promise<void>;
@@ -51,7 +51,12 @@ export function createChargeCycle(d: CycleDeps) {
   const { ledger, settings } = d;
   const date = () => new Date(d.now() * 1000);
   const later = (seconds: number) => new Date((d.now() + seconds) * 1000);
-  const sub = d.subMchId ? { sub_mchid: d.subMchId } : {};
+  const account = (c: ChargeRow): BillingAccount => {
+    const a = d.accountOf(c.plan_key);
+    // A plan removed from PLANS while periods are open: its periods wait (and are visible) rather than guess.
+    if (!a) throw new Error(`plan ${c.plan_key} is not configured`);
+    return a;
+  };
 
   async function reschedule(c: ChargeRow, at: Date) {
     await ledger.update(ledger.db, c, { next_action_at: at, updated_at: date() });
@@ -73,7 +78,7 @@ export function createChargeCycle(d: CycleDeps) {
 
   async function sendNotice(c: ChargeRow, wechatContractId: string) {
     await d.budget();
-    const r = await attempt(() => d.api.sendNotice(wechatContractId, { appid: d.appid, ...sub }));
+    const r = await attempt(() => d.api.sendNotice(wechatContractId, account(c)));
     const now = date();
     if (r.ok) {
       const today = chinaDay(d.now());
@@ -151,8 +156,7 @@ export function createChargeCycle(d: CycleDeps) {
     await d.budget();
     const r = await attempt(() =>
       d.api.debit({
-        appid: d.appid,
-        ...sub,
+        ...account(c),
         body: c.description,
         out_trade_no: c.out_trade_no,
         notify_url: d.notifyUrl(),
@@ -226,10 +230,8 @@ export function createChargeCycle(d: CycleDeps) {
     let order: EduOrder | undefined;
     let failure: Outcome | undefined;
     try {
-      order = await d.api.orderByOutTradeNo(
-        c.out_trade_no,
-        d.subMchId ? { sub_mchid: d.subMchId } : undefined,
-      );
+      const sub = account(c).sub_mchid;
+      order = await d.api.orderByOutTradeNo(c.out_trade_no, sub ? { sub_mchid: sub } : undefined);
     } catch (err) {
       failure = await attempt(() => Promise.reject(err));
     }

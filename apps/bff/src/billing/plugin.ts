@@ -9,6 +9,7 @@ import { type BillingScheduler, createBillingScheduler } from './scheduler.ts';
 import {
   type BillingSettings,
   type BillingTerms,
+  billingAccountOf,
   billingTermsOf,
   resolveBillingSettings,
 } from './settings.ts';
@@ -32,12 +33,16 @@ export default fp(
     const terms = () => {
       const m = new Map<string, BillingTerms>();
       for (const p of config.plans) {
-        const t = billingTermsOf(p as unknown as { family: string } & Record<string, unknown>);
+        const t = billingTermsOf(p);
         if (t) m.set(p.planKey, t);
       }
       return m;
     };
     const termsOf = (planKey: string) => terms().get(planKey);
+    const accountOf = (planKey: string) => {
+      const plan = config.plans.find((p) => p.planKey === planKey);
+      return plan ? billingAccountOf(plan) : undefined;
+    };
     const ledger = createLedger(asBillingDb(app.db));
     const cycle = createChargeCycle({
       ledger,
@@ -45,8 +50,7 @@ export default fp(
       settings,
       termsOf,
       now: () => clock.now(),
-      appid: config.wechat.appId,
-      ...(config.wechatpay.subMchId ? { subMchId: config.wechatpay.subMchId } : {}),
+      accountOf,
       notifyUrl: () => `${config.notifyBaseUrl}${DEBIT_RESULT_PATH}`,
       budget: async () => {},
       contractGone: async (contractId) => {

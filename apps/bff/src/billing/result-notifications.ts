@@ -33,7 +33,7 @@ export async function debitResultRoutes(
   const owned = (order: EduOrder) => {
     const owner = order.sp_mchid ?? order.mchid;
     if (owner !== undefined && owner !== config.wechatpay.mchId) return false;
-    return order.appid === config.wechat.appId;
+    return config.plans.some((p) => p.family === 'edu-papay' && p.appId === order.appid);
   };
 
   app.post(

@@ -1,3 +1,4 @@
+import type { PlanConfig } from '../config/plans.ts';
 import { BffConfigError } from '../errors.ts';
 
 /**
@@ -17,9 +18,24 @@ export interface BillingTerms {
 }
 
 /** The plan's billing terms, if it has any (only edu-papay plans do). */
-export function billingTermsOf(plan: { family: string } & Record<string, unknown>): BillingTerms | undefined {
+export function billingTermsOf(plan: PlanConfig): BillingTerms | undefined {
+  return plan.family === 'edu-papay' ? plan.billing : undefined;
+}
+
+/** Whom a plan's notices and debits are sent for: its AppID and, in service-provider mode, the sub-merchant. */
+export interface BillingAccount {
+  appid: string;
+  sub_mchid?: string;
+  sub_appid?: string;
+}
+export function billingAccountOf(plan: PlanConfig): BillingAccount | undefined {
   if (plan.family !== 'edu-papay') return undefined;
-  return (plan as { billing?: BillingTerms }).billing;
+  if (plan.mode === 'direct') return { appid: plan.appId };
+  return {
+    appid: plan.appId,
+    sub_mchid: plan.subMchId,
+    ...(plan.subAppId ? { sub_appid: plan.subAppId } : {}),
+  };
 }
 
 /**

@@ -60,12 +60,9 @@ export interface ConsoleOptions {
 
 export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) {
   const admin = opts.config.admin;
-  if (!admin) return;
-  if (admin.generatedPath) {
-    app.log.info(
-      { path: admin.generatedPath },
-      'operations console: admin token generated; read it from this file',
-    );
+  if (!admin) {
+    app.log.info('operations console disabled: no ADMIN_TOKEN_PATH / ADMIN_TOKEN configured');
+    return;
   }
   const expected = sha256(admin.token);
   const page = readFileSync(new URL('./page.html', import.meta.url), 'utf8');

@@ -163,14 +163,12 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
    * code is one of EDU_TERMINATED_API_CODES (the sandbox and, reportedly, WeChat answer 404 RESOURCE_NOT_EXISTS
    * for a terminated contract; the real code is UNCONFIRMED, hence configurable) → terminated.
    */
-  async function eduIsTerminated(wechatContractId: string): Promise<boolean> {
+  async function eduIsTerminated(p: PlanConfig, wechatContractId: string): Promise<boolean> {
     const c = await callWechat('edu-papay.query-by-id', async () => {
       try {
         return await client.eduPapay.queryById(wechatContractId, {
           appid: config.wechat.appId,
-          ...(config.eduPartnerMode && config.wechatpay.subMchId
-            ? { sub_mchid: config.wechatpay.subMchId }
-            : {}),
+          ...('subMchId' in p ? { sub_mchid: p.subMchId } : {}),
         });
       } catch (err) {
         const e = err as { code?: string; apiCode?: string; verified?: boolean };
@@ -190,7 +188,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
     const t = now();
     if (p.family === 'edu-papay') {
       if (!row.wechat_contract_id) return row;
-      if (await eduIsTerminated(row.wechat_contract_id)) {
+      if (await eduIsTerminated(p, row.wechat_contract_id)) {
         await repo.transition(row.id, 'TERMINATED', { eventTime: t, terminatedAt: t });
       }
     } else {
@@ -272,9 +270,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
       const answer = await callWechat('edu-papay.presign', () =>
         client.eduPapay.presign({
           appid: w.appId,
-          ...(config.eduPartnerMode && config.wechatpay.subMchId
-            ? { sub_mchid: config.wechatpay.subMchId }
-            : {}),
+          ...('subMchId' in p ? { sub_mchid: p.subMchId } : {}),
           openid: row.openid,
           plan_id: p.planId,
           user_id: row.display_account,
@@ -295,8 +291,8 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
     const answer = await callWechat('password-exempt.pre-entrust-sign', () =>
       client.passwordExempt.preEntrustSignMiniProgram({
         appid: w.appId,
-        sub_appid: w.subAppId ?? '',
-        sub_mchid: config.wechatpay.subMchId ?? '',
+        sub_appid: 'subAppId' in p ? p.subAppId : '',
+        sub_mchid: 'subMchId' in p ? p.subMchId : '',
         service_id: p.serviceId,
         out_contract_code: row.out_contract_code,
         notify_url: `${config.notifyBaseUrl}/v1/notify/password-exempt`,
@@ -325,7 +321,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
         planKey: p.planKey,
         family: p.family,
         outContractCode: newOutContractCode(),
-        displayAccount: p.family === 'password-exempt' ? (p.displayAccount ?? userId) : userId,
+        displayAccount: userId,
         periodStartDate: p.family === 'edu-papay' ? periodStartDate(d.clock.now()) : null,
         now: t,
       },
@@ -377,9 +373,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
             appid: config.wechat.appId,
             plan_id: p.planId,
             contract_status: 'ADD',
-            ...(config.eduPartnerMode && config.wechatpay.subMchId
-              ? { sub_mchid: config.wechatpay.subMchId }
-              : {}),
+            ...('subMchId' in p ? { sub_mchid: p.subMchId } : {}),
           }),
         ),
       );
@@ -683,7 +677,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
         // terminate it. Ask WeChat what is true before calling that a rejection.
         if (!(err instanceof UpstreamRejectedError)) throw err;
         const terminated = await (p.family === 'edu-papay'
-          ? eduIsTerminated(wechatId!)
+          ? eduIsTerminated(p, wechatId!)
           : callWechat('password-exempt.query', () =>
               notFoundAsNull(
                 client.passwordExempt.queryByOutContractCode(p.serviceId, row.out_contract_code),

@@ -1,6 +1,6 @@
 import type { BillingTerms } from '../../src/billing/settings.ts';
 import type { ChargeRow } from '../../src/billing/tables.ts';
-import { createTestClock, eventually, type Harness, startHarness } from './harness.ts';
+import { createTestClock, eventually, type Harness, PLANS, startHarness } from './harness.ts';
 
 /** The terms the tests bill the edu plan with (what PLANS' `billing` block carries). */
 export const TERMS: BillingTerms = {
@@ -12,6 +12,11 @@ export const TERMS: BillingTerms = {
 };
 
 export const DAY = 86_400;
+
+/** PLANS with the edu plan billed by TERMS (the `billing` block the plan resolver validates). */
+export const BILLED_PLANS = JSON.stringify(
+  PLANS.map((p) => (p.planKey === 'edu-monthly' ? { ...p, billing: TERMS } : p)),
+);
 
 export interface SandboxOrder {
   contractId: string;
@@ -30,7 +35,7 @@ export async function startBillingHarness(
   const clock = createTestClock(o.start ?? Math.floor(Date.now() / 1000));
   const h = await startHarness({
     clock,
-    env: { BILLING_INTERVAL_SECONDS: '0', ...o.env },
+    env: { BILLING_INTERVAL_SECONDS: '0', PLANS: BILLED_PLANS, ...o.env },
     ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
   });
   const plan = h.config.plans.find((p) => p.planKey === 'edu-monthly') as unknown as {

@@ -46,6 +46,7 @@ export const PLANS = [
   {
     planKey: 'edu-monthly',
     family: 'edu-papay',
+    mode: 'direct',
     planId: TEST_IDS.planId,
     name: '教育续费（月付）',
     description: 'Monthly tuition renewal',
@@ -53,10 +54,11 @@ export const PLANS = [
   {
     planKey: 'vip-autopay',
     family: 'password-exempt',
+    mode: 'qs',
     serviceId: TEST_IDS.serviceId,
     name: '会员免密支付',
     description: 'Password-exempt membership',
-    displayAccount: '会员账户',
+    accountTemplate: '会员{member}',
   },
 ];
 

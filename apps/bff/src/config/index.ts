@@ -1,0 +1,14 @@
+export { loggerOptions, REDACT_PATHS } from './logging.ts';
+export {
+  type BillingTerms,
+  DEFAULT_PE_NOTIFY_PATH,
+  type EduPlan,
+  type PePlan,
+  type PlanConfig,
+  PlanInputSchema,
+  type PlanMode,
+} from './plans.ts';
+export type { ConfigProblem } from './problems.ts';
+export { DEFAULT_SANDBOX_KEYS_PATH, loadConfig, resolveSettings } from './resolve.ts';
+export { EnvSchema, type RawEnv } from './schema.ts';
+export type { AppConfig, SandboxKeys } from './settings.ts';

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import type { ProblemList } from './problems.ts';
+import type { SandboxKeys } from './settings.ts';
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Where a value comes from. Rules, the same for every variable: an empty value is unset; `NAME_PATH` beats
+ * `NAME`; in sandbox mode the sandbox's dev-keys file (WECHATPAY_SANDBOX_KEYS_PATH) fills what neither sets.
+ */
+export interface Sources {
+  env: Env;
+  keysFile: SandboxKeys;
+  problems: ProblemList;
+  /** A secret from `NAME_PATH` (file) or `NAME`; `variable` is the one that supplied it (for messages). */
+  secret(name: string): { value?: string; variable: string };
+  /** Reads a file named by a variable; a problem (and undefined) when it cannot be read. */
+  readFile(variable: string, file: string): string | undefined;
+}
+
+export function createSources(env: Env, problems: ProblemList): Sources {
+  const readFile = (variable: string, file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return problems.add(variable, 'names a file that cannot be read', `check the path and its permissions`);
+    }
+  };
+  const s: Sources = {
+    env,
+    keysFile: {},
+    problems,
+    readFile,
+    secret(name) {
+      const file = env[`${name}_PATH`];
+      if (file !== undefined) return { value: readFile(`${name}_PATH`, file), variable: `${name}_PATH` };
+      return { value: env[name], variable: name };
+    },
+  };
+  return s;
+}
+
+/** Drops empty values: `X=` means the same as no X at all (then the schema default applies). */
+export function withoutEmpty(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+/** The sandbox's dev-keys file, only in sandbox mode and only when WECHATPAY_SANDBOX_KEYS_PATH names it. */
+export function readSandboxKeys(s: Sources, sandbox: boolean): SandboxKeys {
+  const file = s.env.WECHATPAY_SANDBOX_KEYS_PATH;
+  if (!sandbox || file === undefined) return {};
+  const text = s.readFile('WECHATPAY_SANDBOX_KEYS_PATH', file);
+  if (text === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as SandboxKeys;
+  } catch {}
+  s.problems.add(
+    'WECHATPAY_SANDBOX_KEYS_PATH',
+    'is not a JSON object',
+    'point it at the sandbox-merchant.json the sandbox writes (start the sandbox once)',
+  );
+  return {};
+}
+
+/** A file the dev-keys file names (key material stays in its own files). */
+export function keysFileText(s: Sources, file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return s.problems.add(
+      'WECHATPAY_SANDBOX_KEYS_PATH',
+      'names a key file that cannot be read',
+      'start the sandbox again to regenerate its dev keys',
+    );
+  }
+}
