@@ -2,6 +2,7 @@ import { type Clock, createEduBillingApi } from '@qianyue/wechatpay';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../config.ts';
 import { startPeriodicTask } from '../services/periodic.ts';
+import { createRequestBudget } from './budget.ts';
 import { createChargeCycle } from './charge-cycle.ts';
 import { createLedger, type Ledger } from './ledger.ts';
 import { DEBIT_RESULT_PATH, debitResultRoutes } from './result-notifications.ts';
@@ -52,7 +53,7 @@ export default fp(
       now: () => clock.now(),
       accountOf,
       notifyUrl: () => `${config.notifyBaseUrl}${DEBIT_RESULT_PATH}`,
-      budget: async () => {},
+      budget: createRequestBudget({ db: asBillingDb(app.db), perSecond: settings.requestsPerSecond }),
       contractGone: async (contractId) => {
         const row = await app.contractsRepository.findById(contractId);
         if (row) await app.contracts.reconcileContract(row, 'background');

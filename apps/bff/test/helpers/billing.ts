@@ -1,6 +1,16 @@
+import { buildApp } from '../../src/app.ts';
 import type { BillingTerms } from '../../src/billing/settings.ts';
 import type { ChargeRow } from '../../src/billing/tables.ts';
-import { createTestClock, eventually, type Harness, PLANS, startHarness } from './harness.ts';
+import { loadConfig } from '../../src/config.ts';
+import {
+  createTestClock,
+  eventually,
+  type Harness,
+  type LogCapture,
+  PLANS,
+  startHarness,
+  testEnv,
+} from './harness.ts';
 
 /** The terms the tests bill the edu plan with (what PLANS' `billing` block carries). */
 export const TERMS: BillingTerms = {
@@ -30,13 +40,14 @@ export interface SandboxOrder {
  * billed with TERMS. Starts at a fixed instant, so periods fall on known days.
  */
 export async function startBillingHarness(
-  o: { env?: Record<string, string>; databaseUrl?: string; start?: number } = {},
+  o: { env?: Record<string, string>; databaseUrl?: string; start?: number; sandboxLogs?: LogCapture } = {},
 ): Promise<Harness> {
   const clock = createTestClock(o.start ?? Math.floor(Date.now() / 1000));
   const h = await startHarness({
     clock,
     env: { BILLING_INTERVAL_SECONDS: '0', PLANS: BILLED_PLANS, ...o.env },
     ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+    ...(o.sandboxLogs ? { sandboxLogs: o.sandboxLogs } : {}),
   });
   const plan = h.config.plans.find((p) => p.planKey === 'edu-monthly') as unknown as {
     billing?: BillingTerms;
@@ -62,6 +73,22 @@ export async function signEdu(
     return r?.state === 'SIGNED' ? r : undefined;
   });
   return { contractId: p.body.contractId, wechatContractId: row.wechat_contract_id!, token };
+}
+
+/** A second BFF on the same database, sandbox and clock (another replica). Closed by the caller. */
+export async function startReplica(h: Harness, databaseUrl: string, env: Record<string, string> = {}) {
+  const config = await loadConfig(
+    testEnv(h.sandboxUrl, {
+      DATABASE_URL: databaseUrl,
+      BILLING_INTERVAL_SECONDS: '0',
+      PLANS: BILLED_PLANS,
+      ...env,
+    }),
+  );
+  const app = await buildApp(config, { clock: h.clock, logStream: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  config.notifyBaseUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  return app;
 }
 
 export const charges = (h: Harness, contractId: string): Promise<ChargeRow[]> =>

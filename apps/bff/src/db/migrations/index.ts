@@ -4,6 +4,7 @@ import * as m0002 from './0002-notification-inbox.ts';
 import * as m0003 from './0003-notification-rejections.ts';
 import * as m0004 from './0004-contracts-last-reconciled.ts';
 import * as m0007 from './0007-charges.ts';
+import * as m0008 from './0008-billing-budget.ts';
 
 /** Static list (no directory scanning), so migrations work the same under tsx, vitest and a bundle. */
 export const migrationProvider: MigrationProvider = {
@@ -14,6 +15,7 @@ export const migrationProvider: MigrationProvider = {
       '0003-notification-rejections': m0003,
       '0004-contracts-last-reconciled': m0004,
       '0007-charges': m0007,
+      '0008-billing-budget': m0008,
     };
   },
 };
