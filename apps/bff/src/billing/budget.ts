@@ -13,7 +13,7 @@ export function createRequestBudget(o: {
   nowMs?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }): () => Promise<void> {
-  if (o.perSecond <= 0 || true) return async () => {}; // BROKEN
+  if (o.perSecond <= 0) return async () => {};
   const nowMs = o.nowMs ?? Date.now;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let grants = 0;
