@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { charges, signEdu, startBillingHarness, startReplica } from './helpers/billing.ts';
+import { charges, chinaMidnight, signEdu, startBillingHarness, startReplica } from './helpers/billing.ts';
 import { type Harness, LogCapture } from './helpers/harness.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
@@ -42,8 +42,11 @@ describe.runIf(available)(
     });
 
     it('10 notices due at once, 3 requests/second for both replicas together', async () => {
-      const signed = [];
+      const signed: Array<Awaited<ReturnType<typeof signEdu>>> = [];
       for (let i = 0; i < 10; i++) signed.push(await signEdu(h));
+      await h.app.billing.scheduler.runUntilIdle(); // first periods planned; notices not due yet
+      const due = (await charges(h, signed[0]!.contractId))[0]!.due_date;
+      h.clock.set(chinaMidnight(due) - 15 * 3600);
       const started = Date.now();
       await Promise.all([h.app.billing.scheduler.runUntilIdle(), second.billing.scheduler.runUntilIdle()]);
       const elapsed = Date.now() - started;

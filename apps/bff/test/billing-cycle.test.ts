@@ -36,10 +36,22 @@ describe.each(backends)(
     it('12 periods: each noticed 1 day before, debited on its day, paid once; history and next period kept', async () => {
       const databaseUrl = pg ? await pg.createDatabase('billing_cycle') : undefined;
       h = await startBillingHarness(databaseUrl ? { databaseUrl } : {});
-      const { contractId, wechatContractId } = await signEdu(h);
+      const { contractId, wechatContractId, token, openid } = await signEdu(h);
+      // The plan list carries the terms the mini-program's plan card shows before signing.
+      const plans = await h.call<{ plans: Array<{ planKey: string; billing?: unknown }> }>(
+        'GET',
+        '/v1/plans',
+        {
+          token,
+        },
+      );
+      expect(plans.body.plans.find((p) => p.planKey === 'edu-monthly')?.billing).toEqual(TERMS);
+      expect(plans.body.plans.find((p) => p.planKey === 'vip-autopay')?.billing).toBeUndefined();
       await h.app.billing.scheduler.runUntilIdle();
       const [first] = await charges(h, contractId);
-      expect(first).toMatchObject({ state: 'NOTICE_SENT', amount: TERMS.amount, attempts: 0 });
+      // The plan card's promise: the 1st of each month, ¥99.00.
+      expect(first).toMatchObject({ state: 'SCHEDULED', amount: TERMS.amount, attempts: 0 });
+      expect(first!.due_date.slice(8)).toBe('01');
       let due = first!.due_date;
       for (let k = 0; k < 12; k++) {
         // Notice day (1 day before, 09:00 China time), then the debit day itself.
@@ -64,6 +76,21 @@ describe.each(backends)(
         `/billing/notices?contractId=${wechatContractId}`,
       );
       expect(notices.body.notices.length).toBeGreaterThanOrEqual(12);
+      // The contract page: the next debit and the history, newest first; someone else's contract is a 404.
+      // (A year later the first session has expired: the same user signs in again.)
+      const again = await h.login(openid);
+      const view = await h.call<{
+        next?: { dueDate: string; amount: number; state: string };
+        history: Array<{ state: string; paidAt?: string; period: string }>;
+      }>('GET', `/v1/contracts/${contractId}/charges`, { token: again.token });
+      expect(view.status).toBe(200);
+      expect(view.body.next).toMatchObject({ dueDate: due, amount: TERMS.amount });
+      expect(view.body.history).toHaveLength(13);
+      expect(view.body.history.slice(1).every((c) => c.state === 'PAID' && c.paidAt)).toBe(true);
+      const other = await h.login();
+      expect(
+        (await h.call('GET', `/v1/contracts/${contractId}/charges`, { token: other.token })).status,
+      ).toBe(404);
     }, 60_000);
   },
 );

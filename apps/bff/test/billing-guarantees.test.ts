@@ -3,6 +3,7 @@ import {
   charges,
   chinaMidnight,
   DAY,
+  noticeThenDebit,
   periodIn,
   runAt,
   sandboxOrders,
@@ -69,7 +70,8 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     await hh.app.billing.scheduler.runUntilIdle();
     const due = (await charges(hh, contractId))[0]!.due_date;
     for (let day = 0; day < 3; day++) {
-      await runAt(hh, chinaMidnight(due) + day * DAY + 9 * HOUR);
+      if (day === 0) await noticeThenDebit(hh, due);
+      else await runAt(hh, chinaMidnight(due) + day * DAY + 9 * HOUR);
       await eventually(async () => {
         const orders = await sandboxOrders(hh, wechatContractId);
         const c = (await charges(hh, contractId))[0]!;
@@ -96,7 +98,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     const { contractId, wechatContractId } = await signEdu(hh);
     await hh.app.billing.scheduler.runUntilIdle();
     const due = (await charges(hh, contractId))[0]!.due_date;
-    await runAt(hh, chinaMidnight(due) + 9 * HOUR);
+    await noticeThenDebit(hh, due);
     await eventually(async () =>
       (await sandboxOrders(hh, wechatContractId)).length === 1 ? true : undefined,
     );
@@ -116,6 +118,8 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     const hh = await start();
     const { contractId, wechatContractId } = await signEdu(hh);
     await hh.app.billing.scheduler.runUntilIdle();
+    const due = (await charges(hh, contractId))[0]!.due_date;
+    await runAt(hh, chinaMidnight(due) - 15 * HOUR);
     const [c] = await charges(hh, contractId);
     expect(c!.state).toBe('NOTICE_SENT');
     await hh.control('POST', `/contracts/${wechatContractId}/user-terminate`);
@@ -137,7 +141,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     const due = (await charges(hh, contractId))[0]!.due_date;
     await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorAfterRate: 1 } } });
     hh.config.notifyBaseUrl = DEAD_URL; // the TRANSACTION.SUCCESS never reaches the BFF
-    await runAt(hh, chinaMidnight(due) + 9 * HOUR);
+    await noticeThenDebit(hh, due);
     const [c] = await charges(hh, contractId);
     expect(c!.state).toBe('DEBIT_REQUESTED');
     expect((await hh.app.billing.ledger.attemptsOf(c!.id))[0]!.status).toBe('CREATED');
@@ -160,7 +164,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     await hh.app.billing.scheduler.runUntilIdle();
     const due = (await charges(hh, contractId))[0]!.due_date;
     await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorRate: 1 } } });
-    await runAt(hh, chinaMidnight(due) + 9 * HOUR);
+    await noticeThenDebit(hh, due);
     const first = (await charges(hh, contractId))[0]!;
     expect(await sandboxOrders(hh, wechatContractId)).toHaveLength(0);
     await hh.control('DELETE', '/faults');
@@ -181,7 +185,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     await hh.app.billing.scheduler.runUntilIdle();
     const due = (await charges(hh, contractId))[0]!.due_date;
     hh.config.notifyBaseUrl = DEAD_URL;
-    await runAt(hh, chinaMidnight(due) + 9 * HOUR);
+    await noticeThenDebit(hh, due);
     const [c] = await charges(hh, contractId);
     expect((await hh.app.billing.ledger.attemptsOf(c!.id))[0]!.status).toBe('ACCEPTED');
     await eventually(async () =>

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { BillingTermsView } from './charges.ts';
 
 export const ContractFamily = Type.Union([Type.Literal('edu-papay'), Type.Literal('password-exempt')]);
 export type ContractFamily = Static<typeof ContractFamily>;
@@ -31,6 +32,8 @@ export const Plan = Type.Object(
     state: PlanState,
     /** The contract that gives `state`, when there is one. */
     contractId: Type.Optional(Type.String()),
+    /** Recurring debit terms (billed edu-papay plans only). */
+    billing: Type.Optional(BillingTermsView),
   },
   { additionalProperties: false },
 );

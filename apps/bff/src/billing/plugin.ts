@@ -4,6 +4,7 @@ import type { AppConfig } from '../config.ts';
 import { startPeriodicTask } from '../services/periodic.ts';
 import { createRequestBudget } from './budget.ts';
 import { createChargeCycle } from './charge-cycle.ts';
+import chargesRoute from './charges-route.ts';
 import { createLedger, type Ledger } from './ledger.ts';
 import { DEBIT_RESULT_PATH, debitResultRoutes } from './result-notifications.ts';
 import { type BillingScheduler, createBillingScheduler } from './scheduler.ts';
@@ -70,6 +71,7 @@ export default fp(
     app.decorate('billing', { ledger, scheduler, settings });
 
     await app.register(debitResultRoutes, { config, clock, ledger, settings, termsOf });
+    await app.register(chargesRoute, { ledger });
 
     const task =
       settings.intervalSeconds > 0
@@ -82,5 +84,8 @@ export default fp(
         : undefined;
     app.addHook('onClose', async () => task?.stop());
   },
-  { name: 'billing', dependencies: ['services', 'contracts-repository', 'wechatpay', 'metrics', 'database'] },
+  {
+    name: 'billing',
+    dependencies: ['services', 'contracts-repository', 'wechatpay', 'metrics', 'database', 'session'],
+  },
 );

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { Contract, NavigateTarget, Plan, PresignReply } from '@qianyue/api';
 import { type Clock, type ContractEvent, isRetryable, type WechatPayClient } from '@qianyue/wechatpay';
 import type { FastifyBaseLogger } from 'fastify';
+import { firstDueDay } from '../billing/calendar.ts';
 import type { AppConfig, PlanConfig } from '../config.ts';
 import type { ContractsRepository } from '../db/contracts-repository.ts';
 import type { ContractRow, ContractState } from '../db/database.ts';
@@ -322,7 +323,13 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
         family: p.family,
         outContractCode: newOutContractCode(),
         displayAccount: userId,
-        periodStartDate: p.family === 'edu-papay' ? periodStartDate(d.clock.now()) : null,
+        // A billed plan debits on its dayOfMonth (what the plan card promised): the first such day after today.
+        periodStartDate:
+          p.family === 'edu-papay'
+            ? p.billing
+              ? firstDueDay(null, d.clock.now(), p.billing.dayOfMonth)
+              : periodStartDate(d.clock.now())
+            : null,
         now: t,
       },
       reuseUntil: new Date(t.getTime() + REUSE_MARGIN_SECONDS * 1000),
@@ -615,6 +622,7 @@ export function createContractsService(d: ContractsServiceDeps): ContractsServic
           description: p.description,
           state: visible?.state ?? 'NONE',
           ...(visible ? { contractId: visible.id } : {}),
+          ...(p.family === 'edu-papay' && p.billing ? { billing: p.billing } : {}),
         };
       });
     },

@@ -42,7 +42,7 @@ export interface SandboxOrder {
 export async function startBillingHarness(
   o: { env?: Record<string, string>; databaseUrl?: string; start?: number; sandboxLogs?: LogCapture } = {},
 ): Promise<Harness> {
-  const clock = createTestClock(o.start ?? Math.floor(Date.now() / 1000));
+  const clock = createTestClock(o.start ?? defaultStart());
   const h = await startHarness({
     clock,
     env: { BILLING_INTERVAL_SECONDS: '0', PLANS: BILLED_PLANS, ...o.env },
@@ -59,8 +59,8 @@ export async function startBillingHarness(
 /** A user signs the edu plan through the BFF and the sandbox; resolves once the BFF has it SIGNED. */
 export async function signEdu(
   h: Harness,
-): Promise<{ contractId: string; wechatContractId: string; token: string }> {
-  const { token } = await h.login();
+): Promise<{ contractId: string; wechatContractId: string; token: string; openid: string }> {
+  const { token, openid } = await h.login();
   const p = await h.call<{ contractId: string; navigate: { extraData: Record<string, string> } }>(
     'POST',
     '/v1/contracts/presign',
@@ -72,7 +72,7 @@ export async function signEdu(
     const r = await h.app.contractsRepository.findById(p.body.contractId);
     return r?.state === 'SIGNED' ? r : undefined;
   });
-  return { contractId: p.body.contractId, wechatContractId: row.wechat_contract_id!, token };
+  return { contractId: p.body.contractId, wechatContractId: row.wechat_contract_id!, token, openid };
 }
 
 /** A second BFF on the same database, sandbox and clock (another replica). Closed by the caller. */
@@ -123,3 +123,16 @@ export async function runAt(h: Harness, seconds: number): Promise<void> {
 
 /** 00:00 China time of a YYYY-MM-DD day, in unix seconds. */
 export const chinaMidnight = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000 - 8 * 3600;
+
+/** 10:00 China time on the 10th of next month: far from any debit day, whatever today is. */
+function defaultStart(): number {
+  const now = new Date();
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 10));
+  return chinaMidnight(d.toISOString().slice(0, 10)) + 10 * 3600;
+}
+
+/** The notice day of `due` (09:00 China time, 1 day before: TERMS.noticeLeadDays), then the debit day (09:00). */
+export async function noticeThenDebit(h: Harness, due: string): Promise<void> {
+  await runAt(h, chinaMidnight(due) - 15 * 3600);
+  await runAt(h, chinaMidnight(due) + 9 * 3600);
+}

@@ -1,0 +1,49 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** What a billed plan charges, shown before the user signs ("每月 1 日自动扣费 ¥99.00"). */
+export const BillingTermsView = Type.Object(
+  {
+    /** Fen per debit. */
+    amount: Type.Integer({ minimum: 1 }),
+    currency: Type.Literal('CNY'),
+    dayOfMonth: Type.Integer({ minimum: 1, maximum: 28 }),
+    description: Type.String(),
+    noticeLeadDays: Type.Integer({ minimum: 1, maximum: 3 }),
+  },
+  { additionalProperties: false },
+);
+export type BillingTermsView = Static<typeof BillingTermsView>;
+
+export const ChargeState = Type.Union(
+  ['SCHEDULED', 'NOTICE_SENT', 'DEBIT_REQUESTED', 'PAID', 'FAILED', 'CANCELLED'].map((s) => Type.Literal(s)),
+);
+export type ChargeState = 'SCHEDULED' | 'NOTICE_SENT' | 'DEBIT_REQUESTED' | 'PAID' | 'FAILED' | 'CANCELLED';
+
+/** One period of a contract as its owner sees it. */
+export const ChargeView = Type.Object(
+  {
+    /** YYYY-MM. */
+    period: Type.String(),
+    /** The debit day, YYYY-MM-DD (China time). */
+    dueDate: Type.String(),
+    amount: Type.Integer(),
+    currency: Type.String(),
+    state: ChargeState,
+    paidAt: Type.Optional(Type.String({ format: 'date-time' })),
+    /** Why a period failed (WeChat's words, e.g. 余额不足). */
+    failureReason: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type ChargeView = Static<typeof ChargeView>;
+
+export const ContractChargesReply = Type.Object(
+  {
+    /** The next open period (not yet paid, failed or cancelled), if any. */
+    next: Type.Optional(ChargeView),
+    /** Every period, newest first. */
+    history: Type.Array(ChargeView),
+  },
+  { additionalProperties: false },
+);
+export type ContractChargesReply = Static<typeof ContractChargesReply>;
