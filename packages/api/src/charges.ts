@@ -14,10 +14,15 @@ export const BillingTermsView = Type.Object(
 );
 export type BillingTermsView = Static<typeof BillingTermsView>;
 
-export const ChargeState = Type.Union(
-  ['SCHEDULED', 'NOTICE_SENT', 'DEBIT_REQUESTED', 'PAID', 'FAILED', 'CANCELLED'].map((s) => Type.Literal(s)),
-);
-export type ChargeState = 'SCHEDULED' | 'NOTICE_SENT' | 'DEBIT_REQUESTED' | 'PAID' | 'FAILED' | 'CANCELLED';
+export const ChargeState = Type.Union([
+  Type.Literal('SCHEDULED'),
+  Type.Literal('NOTICE_SENT'),
+  Type.Literal('DEBIT_REQUESTED'),
+  Type.Literal('PAID'),
+  Type.Literal('FAILED'),
+  Type.Literal('CANCELLED'),
+]);
+export type ChargeState = Static<typeof ChargeState>;
 
 /** One period of a contract as its owner sees it. */
 export const ChargeView = Type.Object(

@@ -5,6 +5,7 @@ import { useRef, useState } from 'react';
 import { ActionErrorNotice, ErrorView, Loading } from '../../components/error-view.tsx';
 import { useResource } from '../../hooks/use-resource.ts';
 import { RESULT_PAGE } from '../../platform/platform.ts';
+import { billingTermsLabel, noticeLabel } from '../../services/billing-view.ts';
 import { useServices } from '../../services/context.ts';
 import { hintFromExtraData, stateLabel } from '../../services/contract-view.ts';
 import { type ApiError, toApiError } from '../../services/errors.ts';
@@ -123,6 +124,11 @@ export default function PlansPage() {
                 </Text>
               </View>
               <Text className="card__desc">{plan.description}</Text>
+              {plan.billing ? (
+                <Text className="card__terms" id={`plan-terms-${plan.planKey}`}>
+                  {billingTermsLabel(plan.billing)}（{noticeLabel(plan.billing)}）
+                </Text>
+              ) : null}
               <Text className="card__meta">{plan.family === 'edu-papay' ? '教育续费通' : '免密支付'}</Text>
               {plan.state !== 'SIGNED' ? (
                 <View className="card__actions">
