@@ -196,4 +196,41 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     expect(paid.attempts).toBe(1);
     expect(await sandboxOrders(hh, wechatContractId)).toHaveLength(1);
   }, 60_000);
+
+  it('duplicated, concurrent and reordered result notifications → applied once; a forged one is refused', async () => {
+    const hh = await start();
+    await hh.control('PUT', '/faults', {
+      notify: { duplicateRate: 1, concurrentDuplicateRate: 1, reorderRate: 0.5 },
+    });
+    const { contractId, wechatContractId } = await signEdu(hh);
+    await hh.app.billing.scheduler.runUntilIdle();
+    const due = (await charges(hh, contractId))[0]!.due_date;
+    await noticeThenDebit(hh, due);
+    const paid = await periodIn(hh, contractId, due, ['PAID']);
+    // Every duplicate has been delivered (3 sends of one notification) before counting.
+    await eventually(async () => {
+      const d = await hh.control<{ data: Array<{ eventType: string; ok: boolean }> }>('GET', '/deliveries');
+      const sent = d.body.data.filter((x) => x.eventType === 'TRANSACTION.SUCCESS');
+      return sent.length >= 3 ? true : undefined;
+    }, 400);
+    const inbox = (await hh.app.inboxRepository.list()).filter((n) => n.event_type === 'TRANSACTION.SUCCESS');
+    expect(inbox).toHaveLength(1);
+    expect(inbox[0]).toMatchObject({ outcome: 'applied', contract_id: contractId });
+    const applied = (await events(hh, paid.id)).filter(
+      (e) => e.call === 'notification' && e.outcome === 'applied',
+    );
+    expect(applied).toHaveLength(1);
+    expect(await sandboxOrders(hh, wechatContractId)).toHaveLength(1);
+    expect((await charges(hh, contractId)).filter((c) => c.state === 'PAID')).toHaveLength(1);
+
+    const forged = await hh.call('POST', '/v1/notify/edu-papay-transactions', {
+      raw: JSON.stringify({ id: 'x', event_type: 'TRANSACTION.SUCCESS' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+    expect(forged.body).toMatchObject({ code: 'FAIL' });
+    expect(
+      (await hh.app.inboxRepository.list()).filter((n) => n.event_type === 'TRANSACTION.SUCCESS'),
+    ).toHaveLength(1);
+  }, 60_000);
 });
