@@ -175,21 +175,27 @@ export function createChargeCycle(d: CycleDeps) {
         code: r.ok ? null : r.code,
         detail: r.ok ? null : (r.message ?? null),
       });
+    // A result notification may have settled this attempt while the call was in flight: then its own
+    // schedule (retry spacing, or none once paid) stands, and only a still-open attempt is rescheduled.
+    const stillOpen = async (status: 'CREATED' | 'ACCEPTED') =>
+      (await ledger.attempt(ledger.db, c.out_trade_no))?.status === status;
     if (r.ok || (r.known && settings.duplicateOrderCodes.includes(r.code))) {
       await ev('ok');
-      await ledger.db
+      const moved = await ledger.db
         .updateTable('charge_attempts')
         .set({ status: 'ACCEPTED', updated_at: now })
         .where('out_trade_no', '=', c.out_trade_no)
         .where('status', '=', 'CREATED')
-        .execute();
-      await reschedule(c, later(settings.acceptedRequerySeconds));
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) > 0 || (await stillOpen('ACCEPTED'))) {
+        await reschedule(c, later(settings.acceptedRequerySeconds));
+      }
       return;
     }
     if (!r.known) {
       // Timeout, 5xx, 429, unverifiable answer: maybe accepted, maybe not. The next step asks WeChat.
       await ev('unknown');
-      await reschedule(c, later(settings.callRetrySeconds));
+      if (await stillOpen('CREATED')) await reschedule(c, later(settings.callRetrySeconds));
       return;
     }
     await ev('rejected');
