@@ -1,4 +1,4 @@
-import { TEST_IDS } from '@qianyue/sandbox';
+import { TEST_IDS } from '@qianyue/sandbox/testing';
 import { fixtureText, SESSION_SECRET } from '../../apps/bff/test/helpers/harness.ts';
 
 export interface Secret {

@@ -1,5 +1,6 @@
 import { type AppConfig, buildApp, loadConfig } from '@qianyue/bff';
-import { buildSandbox, type SandboxConfigOverrides, testSandboxConfig } from '@qianyue/sandbox';
+import { buildSandbox } from '@qianyue/sandbox';
+import { type SandboxConfigOverrides, testSandboxConfig } from '@qianyue/sandbox/testing';
 import { systemClock } from '@qianyue/wechatpay';
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';

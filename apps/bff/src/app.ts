@@ -22,6 +22,7 @@ import metricsPlugin from './plugins/metrics.ts';
 import {
   contractsRepositoryPlugin,
   inboxRepositoryPlugin,
+  membersRepositoryPlugin,
   sessionsRepositoryPlugin,
 } from './plugins/repositories.ts';
 import servicesPlugin from './plugins/services.ts';
@@ -133,10 +134,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   await app.register(sessionsRepositoryPlugin);
   await app.register(contractsRepositoryPlugin);
   await app.register(inboxRepositoryPlugin);
+  await app.register(membersRepositoryPlugin);
   await app.register(sessionPlugin, {
     secret: config.session.secret,
     ttlSeconds: config.session.ttlSeconds,
     clock,
+    defaultAppId: config.wechat.appId,
   });
   await app.register(wechatpayPlugin, {
     config,
@@ -154,7 +157,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
 
   // 3. routes
   await app.register(healthRoutes);
-  await app.register(loginRoutes, { maxPerMinute: config.http.loginRateLimitMax });
+  await app.register(loginRoutes, {
+    maxPerMinute: config.http.loginRateLimitMax,
+    defaultAppId: config.wechat.appId,
+  });
   await app.register(planRoutes);
   await app.register(presignRoutes);
   await app.register(contractStatusRoutes);

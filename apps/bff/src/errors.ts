@@ -102,6 +102,12 @@ export class DatabaseUnavailableError extends AppError {
     super('BFF_DATABASE_UNAVAILABLE', 'The database is unavailable', options);
   }
 }
+/** Our own failure (e.g. a request we built wrong): 500 without internals. */
+export class InternalError extends AppError {
+  constructor(options?: { cause?: unknown }) {
+    super('BFF_INTERNAL', 'Internal error', options);
+  }
+}
 export class NotReadyError extends AppError {
   constructor(what: string) {
     super('BFF_NOT_READY', `Not ready: ${what}`);

@@ -73,9 +73,10 @@ describe('contract lifecycle end to end (BFF ↔ sandbox)', () => {
         await h.app.contractsRepository.transition(p.contractId, 'SIGNED', { eventTime: new Date() }),
       ).toBe(false);
       expect((await get(token, p.contractId)).body.state).toBe('TERMINATED');
+      // A second tap (issue 12 #10): the same answer for both products — 200 with the terminated contract.
       const again = await h.call('POST', `/v1/contracts/${p.contractId}/terminate`, { token });
-      expect(again.status).toBe(409);
-      expect(again.body).toMatchObject({ code: 'BFF_CONTRACT_NOT_TERMINABLE' });
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ state: 'TERMINATED', terminatedAt: t.body.terminatedAt });
       // After termination the plan can be signed again.
       expect((await h.call('POST', '/v1/contracts/presign', { token, body: { planKey } })).status).toBe(200);
     });

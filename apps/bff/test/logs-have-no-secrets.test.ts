@@ -1,4 +1,4 @@
-import { TEST_IDS } from '@qianyue/sandbox';
+import { TEST_IDS } from '@qianyue/sandbox/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,

@@ -1,4 +1,6 @@
+import { ApiError, SignatureInvalidError, TransportError } from '@qianyue/wechatpay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricCode } from '../src/contracts/upstream-errors.ts';
 import { toHttpError } from '../src/plugins/error-handler.ts';
 import { type Harness, startHarness } from './helpers/harness.ts';
 
@@ -58,14 +60,26 @@ describe('error handler, validation and operations routes', () => {
 
   it('WeChat errors map to 502 (rejected), 503 (unavailable), 504 (timeout)', () => {
     expect(
-      toHttpError({ code: 'WECHATPAY_API_ERROR', status: 400, apiCode: 'PARAM_ERROR' }, false),
-    ).toMatchObject({
-      statusCode: 502,
-      code: 'BFF_UPSTREAM_REJECTED',
-    });
-    expect(toHttpError({ code: 'WECHATPAY_API_ERROR', status: 500 }, false).statusCode).toBe(503);
-    expect(toHttpError({ code: 'WECHATPAY_TRANSPORT_TIMEOUT' }, false).statusCode).toBe(504);
-    expect(toHttpError({ code: 'WECHATPAY_SIGNATURE_INVALID' }, false).statusCode).toBe(503);
+      toHttpError(new ApiError({ status: 400, apiCode: 'PARAM_ERROR', verified: true }), false),
+    ).toMatchObject({ statusCode: 502, code: 'BFF_UPSTREAM_REJECTED' });
+    expect(toHttpError(new ApiError({ status: 500 }), false).statusCode).toBe(503);
+    expect(toHttpError(new TransportError('WECHATPAY_TRANSPORT_TIMEOUT', 'slow'), false).statusCode).toBe(
+      504,
+    );
+    expect(toHttpError(new SignatureInvalidError(), false).statusCode).toBe(503);
+  });
+
+  it('an unsigned error code reaches the message only bounded and sanitised (issue 12 #8)', () => {
+    const forged = `EVIL<script>${'X'.repeat(5000)}`;
+    const h = toHttpError(new ApiError({ status: 400, apiCode: forged }), false);
+    expect(h).toMatchObject({ statusCode: 502, code: 'BFF_UPSTREAM_REJECTED' });
+    expect(h.message).toBe('WeChat Pay rejected the request: UNKNOWN');
+    const long = toHttpError(new ApiError({ status: 400, apiCode: 'A'.repeat(33) }), false);
+    expect(long.message).toBe('WeChat Pay rejected the request: UNKNOWN');
+    // Metric labels: only codes from the known table; anything else is OTHER (bounded cardinality).
+    expect(metricCode(new ApiError({ status: 400, apiCode: 'PARAM_ERROR' }))).toBe('PARAM_ERROR');
+    expect(metricCode(new ApiError({ status: 400, apiCode: 'MADE_UP_BY_A_PROXY_1' }))).toBe('OTHER');
+    expect(metricCode(new ApiError({ status: 400, apiCode: forged }))).toBe('OTHER');
   });
 
   it('/healthz and /readyz answer ok; /metrics serves Prometheus text; /docs/json is the OpenAPI document', async () => {

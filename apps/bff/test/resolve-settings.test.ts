@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TEST_IDS } from '@qianyue/sandbox';
+import { TEST_IDS } from '@qianyue/sandbox/testing';
 import { describe, expect, it } from 'vitest';
 import { resolveSettings } from '../src/index.ts';
 import { fixtureText, PLANS, testEnv } from './helpers/harness.ts';
@@ -80,7 +80,7 @@ const CASES: Array<[string, Record<string, string | undefined>, string | undefin
       WECHAT_MINI_PROGRAMS: JSON.stringify({ [TEST_IDS.subAppId]: SUB_APP_SECRET }),
       PLANS: plans(
         { ...edu, planKey: 'e1', mode: 'direct', billing },
-        { ...edu, planKey: 'e2', mode: 'service-provider', openidUnder: 'sub_appid' },
+        { ...edu, planKey: 'e2', mode: 'service-provider', subAppId: TEST_IDS.subAppId },
         { ...pe, planKey: 'p1', mode: 'direct' },
         { ...pe, planKey: 'p2', mode: 'service-provider', openidUnder: 'sub_appid' },
         { ...pe, planKey: 'p3', mode: 'qs' },
@@ -122,7 +122,7 @@ const CASES: Array<[string, Record<string, string | undefined>, string | undefin
   ],
   [
     "plans: a sub_appid login needs that mini-program's AppSecret",
-    { PLANS: plans({ ...pe, mode: 'qs', openidUnder: 'sub_appid' }) },
+    { WECHAT_MINI_PROGRAMS: undefined, PLANS: plans({ ...pe, mode: 'qs', openidUnder: 'sub_appid' }) },
     'WECHAT_MINI_PROGRAMS',
   ],
   [

@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { buildSandbox } from '@qianyue/sandbox';
 import {
-  buildSandbox,
   fixturesDir,
   type SandboxConfigOverrides,
   TEST_IDS,
   testSandboxConfig,
-} from '@qianyue/sandbox';
+} from '@qianyue/sandbox/testing';
 import { createDatabase, migrateToLatest } from '../src/bff.ts';
 
 export const FIX = fixturesDir();

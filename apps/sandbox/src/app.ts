@@ -5,9 +5,11 @@ import {
   EduQueryByIdQuery,
   EduQueryByUserQuery,
   EduUserParams,
-  QsContractParams,
+  NormalPreEntrustSignRequest,
+  PasswordExemptContractParams,
+  PasswordExemptTerminateRequest,
   QsPreEntrustSignRequest,
-  QsTerminateRequest,
+  ServiceProviderPreEntrustSignRequest,
 } from '@qianyue/wechatpay';
 import type { TSchema } from '@sinclair/typebox';
 import Fastify, {
@@ -41,6 +43,7 @@ import { eduPapayBillingRoutes } from './routes/edu-papay-billing.ts';
 import { jscode2sessionRoutes } from './routes/jscode2session.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { passwordExemptRoutes } from './routes/password-exempt.ts';
+import { passwordExemptPresignRoutes } from './routes/password-exempt-presign.ts';
 import { createSandboxState } from './state.ts';
 import { createValidators, dropNulls, FOUR_BYTE } from './validation.ts';
 
@@ -90,6 +93,7 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
     billing: createBillingState(),
     state: createSandboxState({
       highRiskOpenids: config.miniProgram.highRiskOpenids,
+      seed: config.seed,
       sessionRetentionSeconds: config.sessionRetentionSeconds,
     }),
     nonces: config.rejectReplayedNonces ? createNonceCache(config.clockSkewSeconds) : undefined,
@@ -107,10 +111,16 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
       EduQueryByUserQuery,
       EduContractIdParams,
       EduUserParams,
+      NormalPreEntrustSignRequest,
+      NormalPreEntrustSignRequestInsecure: insecureNotifyVariant(NormalPreEntrustSignRequest),
+      ServiceProviderPreEntrustSignRequest,
+      ServiceProviderPreEntrustSignRequestInsecure: insecureNotifyVariant(
+        ServiceProviderPreEntrustSignRequest,
+      ),
       QsPreEntrustSignRequest,
       QsPreEntrustSignRequestInsecure: insecureNotifyVariant(QsPreEntrustSignRequest),
-      QsContractParams,
-      QsTerminateRequest,
+      PasswordExemptContractParams,
+      PasswordExemptTerminateRequest,
     }),
   };
 
@@ -126,7 +136,17 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
     deps.logStream || deps.logger
       ? { level: 'info', serializers, ...(deps.logStream ? { stream: deps.logStream } : {}) }
       : false;
-  const app = Fastify({ logger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    logger,
+    bodyLimit: 1024 * 1024,
+    // Slow clients (a byte every few seconds) are cut once the request has not fully arrived in time;
+    // Node checks every connectionsCheckingInterval, so keep that well under the timeout.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs),
+    },
+  });
   app.decorate('sandbox', ctx);
   app.addHook('onClose', async () => ctx.notifier.close());
 
@@ -147,9 +167,15 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
           done(badControlRequest('body is not valid JSON'), undefined);
         }
       });
-      // The H5 demo calls POST /__sandbox/login-code from the mini-program's own origin.
+      // The H5 demo calls POST /__sandbox/login-code from the mini-program's own origin. Never `*`: only the
+      // configured origin, or (none configured) a page served from this machine's loopback, is let in.
       control.addHook('onRequest', async (req, reply) => {
-        if (req.url.startsWith('/__sandbox/')) reply.header('access-control-allow-origin', '*');
+        if (!req.url.startsWith('/__sandbox/')) return;
+        reply.header('vary', 'Origin');
+        const origin = req.headers.origin;
+        if (typeof origin === 'string' && controlOriginAllowed(origin, config.controlAllowOrigin)) {
+          reply.header('access-control-allow-origin', origin);
+        }
       });
       control.options('/__sandbox/*', async (_req, reply) =>
         reply
@@ -254,8 +280,16 @@ function apiV3Scope(v3: FastifyInstance, ctx: SandboxContext): void {
 
   eduPapayRoutes(v3, ctx);
   eduPapayBillingRoutes(v3, ctx);
+  passwordExemptPresignRoutes(v3, ctx);
   passwordExemptRoutes(v3, ctx);
   certificatesRoutes(v3, ctx);
+}
+
+const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/;
+
+/** The configured origin exactly, else only loopback origins (the demo runs everything on 127.0.0.1). */
+export function controlOriginAllowed(origin: string, configured: string | undefined): boolean {
+  return configured !== undefined ? origin === configured : LOOPBACK_ORIGIN.test(origin);
 }
 
 function controlErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TEST_IDS } from './config.ts';
+import { EXAMPLE_IDS } from './defaults.ts';
 import { alnum } from './platform-keys.ts';
 
 /** What the BFF demo reads (the merchant side of the generated keys). */
@@ -18,6 +18,9 @@ export interface DevMerchantFile {
   qsServices: number[];
   subMchId: string;
   subAppId: string;
+  /** AppSecret of the sub-merchant's own mini-program (sub_appid), also served by jscode2session. Files
+   *  written before it existed lack it; one is generated on the next start. */
+  subAppSecret?: string;
 }
 
 export const DEV_MERCHANT_FILE = 'sandbox-merchant.json';
@@ -67,17 +70,22 @@ export function generateDevKeys(dir: string): DevKeys {
       apiV3KeyPath: p('apiv3-key.txt'),
       wechatpayPublicKeyId: readFileSync(p('wechatpay-public-key-id.txt'), 'utf8'),
       wechatpayPublicKeyPath: p('wechatpay-public-key.pem'),
-      appId: TEST_IDS.appId,
+      appId: EXAMPLE_IDS.appId,
       appSecret: alnum(32),
-      eduPlans: [TEST_IDS.planId],
-      qsServices: [TEST_IDS.serviceId],
-      subMchId: TEST_IDS.subMchId,
-      subAppId: TEST_IDS.subAppId,
+      eduPlans: [EXAMPLE_IDS.planId],
+      qsServices: [EXAMPLE_IDS.serviceId],
+      subMchId: EXAMPLE_IDS.subMchId,
+      subAppId: EXAMPLE_IDS.subAppId,
+      subAppSecret: alnum(32),
     };
     // It names the app secret, so it is private too.
     writeSecret(file, `${JSON.stringify(content, null, 2)}\n`);
   }
   const merchant = JSON.parse(readFileSync(file, 'utf8')) as DevMerchantFile;
+  if (merchant.subAppSecret === undefined) {
+    merchant.subAppSecret = alnum(32);
+    writeSecret(file, `${JSON.stringify(merchant, null, 2)}\n`);
+  }
   return {
     file,
     merchant,
@@ -91,6 +99,8 @@ export function generateDevKeys(dir: string): DevKeys {
       SANDBOX_PLATFORM_PUBLIC_KEY_PRIVATE_KEY_PATH: p('wechatpay-private-key.pem'),
       SANDBOX_MINIPROGRAM_APP_ID: merchant.appId,
       SANDBOX_MINIPROGRAM_APP_SECRET: merchant.appSecret,
+      SANDBOX_MINIPROGRAM_OTHER_APPS: `${merchant.subAppId}:${merchant.subAppSecret}`,
+      SANDBOX_SUB_APP_IDS: merchant.subAppId,
       SANDBOX_EDU_PLANS: merchant.eduPlans.join(','),
       SANDBOX_QS_SERVICES: merchant.qsServices.join(','),
       SANDBOX_SUB_MCH_IDS: merchant.subMchId,

@@ -75,3 +75,14 @@ export const contractTerminated = () =>
 export const badControlRequest = (message: string) => new ControlError('SANDBOX_BAD_REQUEST', message, 400);
 export const controlConflict = (message: string) => new ControlError('SANDBOX_CONFLICT', message, 409);
 export const controlNotFound = (message: string) => new ControlError('SANDBOX_NOT_FOUND', message, 404);
+
+/** A control/page query string as single values: a parameter given twice is a 400, never a 500. */
+export function singleQuery(query: unknown): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    if (Array.isArray(v))
+      throw badControlRequest(`query parameter ${k.slice(0, 32)} is given more than once`);
+    if (typeof v === 'string') out[k] = v;
+  }
+  return out;
+}

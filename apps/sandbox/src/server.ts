@@ -1,6 +1,6 @@
 import { buildSandbox } from './app.ts';
-import { hasKeyConfig, loadSandboxConfig, loadServerSettings } from './config.ts';
 import { generateDevKeys } from './dev-keys.ts';
+import { hasKeyConfig, loadSandboxConfig, loadServerSettings } from './env.ts';
 
 // Process entry: the only place that reads process.env.
 const settings = loadServerSettings(process.env);
@@ -13,7 +13,7 @@ if (!hasKeyConfig(env)) {
   console.log(`sandbox: merchant-side settings for the BFF: ${dev.file}`);
 }
 const config = loadSandboxConfig(env);
-const app = await buildSandbox(config, { logger: process.env.SANDBOX_LOG === '1' });
+const app = await buildSandbox(config, { logger: settings.log });
 const address = await app.listen({ host: settings.host, port: settings.port });
 console.log(`sandbox: WeChat Pay APIv3 sandbox listening on ${config.publicUrl || address}`);
 if (!config.merchants[0]?.eduNotifyUrl) {

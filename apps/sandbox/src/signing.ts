@@ -9,7 +9,8 @@ import {
 } from './errors.ts';
 import type { NotificationRecord } from './notifier.ts';
 import { rfc3339Cst } from './platform-keys.ts';
-import type { Contract, EduContract, QsContract, Session } from './state.ts';
+import { eduResource, passwordExemptNotifyResource } from './resources.ts';
+import type { Contract, Session } from './state.ts';
 
 /*
  * The user's side of signing — what WeChat's signing mini-program does — shared by the HTML page and the
@@ -18,6 +19,8 @@ import type { Contract, EduContract, QsContract, Session } from './state.ts';
 
 export interface SessionView {
   kind: 'edu' | 'qs';
+  /** Password-exempt only: the pre-sign path (normal, service-provider, qs). */
+  mode?: string;
   token: string;
   status: Session['status'] | 'EXPIRED';
   expiresAt: string;
@@ -59,6 +62,7 @@ export function viewSession(ctx: SandboxContext, token: string): SessionView {
     ? { kind: 'edu', ...base, planId: s.planId, userId: s.userId }
     : {
         kind: 'qs',
+        mode: s.mode,
         ...base,
         serviceId: s.serviceId,
         outContractCode: s.outContractCode,
@@ -101,19 +105,22 @@ export function confirmSession(ctx: SandboxContext, token: string): ConfirmResul
     if (state.qsByCode.has(`${s.mchId}|${s.serviceId}|${s.outContractCode}`)) throw contractExists();
     contract = {
       kind: 'qs',
+      mode: s.mode,
       contractId: state.newContractId(now),
       mchId: s.mchId,
       appid: s.appid,
-      // QS answers require openid; when only sub_openid was given the sandbox reuses it (UNCONFIRMED).
-      openid: s.openid ?? s.subOpenid ?? '',
-      subAppid: s.subAppid,
-      subMchid: s.subMchid,
+      // The answer's openid is required (§2.9): with only sub_openid sent, WeChat knows the same person's
+      // openid under appid; so does the sandbox (identities.translate).
+      openid: s.openid ?? state.identities.translate(s.subOpenid ?? '', s.appid),
+      openidSent: s.openid !== undefined,
       serviceId: s.serviceId,
       outContractCode: s.outContractCode,
       displayAccount: s.displayAccount,
       notifyUrl: s.notifyUrl,
       state: 'SIGNED',
       signedAt: now,
+      ...(s.subMchid ? { subMchid: s.subMchid } : {}),
+      ...(s.subAppid ? { subAppid: s.subAppid } : {}),
       ...(s.subOpenid ? { subOpenid: s.subOpenid } : {}),
     };
   }
@@ -167,49 +174,6 @@ export function userTerminate(ctx: SandboxContext, contractId: string) {
   return { result: 'TERMINATED' as const, contractId, ...(n ? { notificationId: n.id } : {}) };
 }
 
-export function eduResource(c: EduContract) {
-  return {
-    sp_mchid: c.mchId,
-    ...(c.subMchid ? { sub_mchid: c.subMchid } : {}),
-    appid: c.appid,
-    ...(c.subAppid ? { sub_appid: c.subAppid } : {}),
-    openid: c.openid,
-    ...(c.subOpenid ? { sub_openid: c.subOpenid } : {}),
-    plan_id: c.planId,
-    contract_information: {
-      contract_id: c.contractId,
-      contract_status: c.status,
-      create_time: rfc3339Cst(c.signedAt),
-    },
-  };
-}
-
-export function qsResource(c: QsContract) {
-  return {
-    mchid: c.mchId,
-    sub_mchid: c.subMchid,
-    appid: c.appid,
-    sub_appid: c.subAppid,
-    openid: c.openid,
-    ...(c.subOpenid ? { sub_openid: c.subOpenid } : {}),
-    service_id: c.serviceId,
-    contract_id: c.contractId,
-    out_contract_code: c.outContractCode,
-    contract_display_account: c.displayAccount,
-    contract_state: c.state,
-    contract_signed_time: rfc3339Cst(c.signedAt),
-    ...(c.state === 'TERMINATED'
-      ? {
-          contract_terminate_info: {
-            contract_termination_mode: c.terminationMode ?? 'USER_TERMINATE',
-            contract_terminated_time: rfc3339Cst(c.terminatedAt ?? c.signedAt),
-            ...(c.terminationRemark ? { contract_termination_remark: c.terminationRemark } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
 function notifyContract(
   ctx: SandboxContext,
   c: Contract,
@@ -238,6 +202,6 @@ function notifyContract(
     apiV3Key: m.apiV3Key,
     associatedData: '',
     originalType: 'contract',
-    resource: qsResource(c),
+    resource: passwordExemptNotifyResource(c, ctx.config.notify.passwordExemptNaming),
   });
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { PasswordExemptMode } from '@qianyue/wechatpay';
+import { createIdentityRegistry, type IdentityRegistry } from './identities.ts';
 import { alnum } from './platform-keys.ts';
 
 export type SessionStatus = 'PENDING' | 'SIGNED' | 'CANCELLED';
@@ -21,17 +23,21 @@ export interface EduSession {
   contractId?: string;
 }
 
+/** A password-exempt signing session, any mode (`kind` 'qs' names the family, `mode` the pre-sign path). */
 export interface QsSession {
   kind: 'qs';
+  mode: PasswordExemptMode;
   token: string;
   mchId: string;
+  /** The caller's AppID: `appid` (normal, qs) or `sp_appid` (service-provider). */
   appid: string;
-  subAppid: string;
-  subMchid: string;
+  subAppid?: string;
+  subMchid?: string;
   serviceId: number;
   outContractCode: string;
   notifyUrl: string;
   displayAccount: string;
+  /** The user under `appid`: `openid` (normal, qs) or `sp_openid` (service-provider). */
   openid?: string;
   subOpenid?: string;
   createdAt: number;
@@ -62,12 +68,16 @@ export interface EduContract {
 
 export interface QsContract {
   kind: 'qs';
+  mode: PasswordExemptMode;
   contractId: string;
   mchId: string;
   appid: string;
+  /** The user under `appid`; when only sub_openid was sent, the same person's openid under `appid`. */
   openid: string;
-  subAppid: string;
-  subMchid: string;
+  /** Whether the pre-sign itself named the user under `appid` (the notification then carries it). */
+  openidSent: boolean;
+  subAppid?: string;
+  subMchid?: string;
   subOpenid?: string;
   serviceId: number;
   outContractCode: string;
@@ -104,6 +114,8 @@ export interface SandboxState {
   /** openid → [window start (unix s), count] for the jscode2session rate limit. */
   loginRate: Map<string, [number, number]>;
   highRiskOpenids: Set<string>;
+  /** Which (AppID, user) every openid the sandbox issued belongs to. */
+  identities: IdentityRegistry;
   newToken(kind: 'edu' | 'qs'): string;
   /** Stores a new signing session, first pruning what has expired long enough ago. */
   addSession(s: Session, nowSeconds: number): void;
@@ -125,6 +137,8 @@ export const qsKey = (mchId: string, serviceId: number, outContractCode: string)
 
 export interface StateOptions {
   highRiskOpenids?: string[];
+  /** Seeds the openid derivation (config.seed): same seed, same openids. */
+  seed?: number;
   /** How long an expired signing session stays readable (status EXPIRED) before it is dropped. */
   sessionRetentionSeconds?: number;
 }
@@ -150,6 +164,7 @@ export function createSandboxState(o: StateOptions | string[] = {}): SandboxStat
     loginCodes: new Map(),
     loginRate: new Map(),
     highRiskOpenids: new Set(highRiskOpenids),
+    identities: createIdentityRegistry(opts.seed ?? 1),
     // edu presign_token examples are 42 chars; pre_entrustweb_id is string(128).
     newToken: (kind) =>
       kind === 'edu' ? randomBytes(16).toString('hex') + alnum(10) : `pe${randomBytes(20).toString('hex')}`,

@@ -103,17 +103,24 @@ describe('business rules', () => {
     await call(sb.url, { method: 'DELETE', path: `/v3/edu-papay/contracts/${id}` });
     const deleted = await call(sb.url, { method: 'GET', path: `${base}&contract_status=DELETE&limit=5` });
     expect(deleted.json).toMatchObject({ total_count: 1, limit: 5 });
+    // No valid contract left: the doc's "明确错误码", by default 404 NOT_FOUND.
     const none = await call(sb.url, { method: 'GET', path: base });
-    expect(none.json).toEqual({ total_count: 0, offset: 0, limit: 20 });
+    expect([none.status, none.json.code]).toEqual([404, 'NOT_FOUND']);
   });
 
-  it('edu: query by user for a user without contracts → 404 when configured so', async () => {
-    sb = await startSandbox({ rules: { userWithoutContracts: 'not-found' } });
-    const a = await call(sb.url, {
-      method: 'GET',
-      path: `/v3/edu-papay/user/oNobody/contracts?appid=${IDS.appId}&plan_id=${IDS.planId}`,
-    });
-    expect(a.status).toBe(404);
+  it('edu: query by user without contracts → the documented error by default; codes and the old empty list are settable', async () => {
+    const path = `/v3/edu-papay/user/oNobody/contracts?appid=${IDS.appId}&plan_id=${IDS.planId}`;
+    sb = await startSandbox();
+    const a = await call(sb.url, { method: 'GET', path });
+    expect([a.status, a.json.code]).toEqual([404, 'NOT_FOUND']);
+    await sb.close();
+    sb = await startSandbox({ rules: { notFoundCodes: { eduNoContract: 'CONTRACT_NOT_EXIST' } } });
+    const b = await call(sb.url, { method: 'GET', path });
+    expect([b.status, b.json.code]).toEqual([404, 'CONTRACT_NOT_EXIST']);
+    await sb.close();
+    sb = await startSandbox({ rules: { userWithoutContracts: 'empty' } });
+    const c = await call(sb.url, { method: 'GET', path });
+    expect([c.status, c.json]).toEqual([200, { total_count: 0, offset: 0, limit: 20 }]);
   });
 
   it("edu: another merchant's contract id is not found", async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildSandbox } from '../src/app.ts';
-import { loadSandboxConfig } from '../src/config.ts';
+import { loadSandboxConfig } from '../src/env.ts';
 import {
   call,
   control,
@@ -176,6 +176,8 @@ describe('platform certificate rotation (two overlapping certificates)', () => {
         mode: 'migrating',
         certificates: [{ certPem: certB.certPem, privatePem: certB.privatePem }],
       },
+      // A signed 200 GET is all this needs: keep the empty-list answer for a user without contracts.
+      rules: { userWithoutContracts: 'empty' },
     });
     const query = (serial?: string) =>
       call(sb!.url, {
@@ -209,6 +211,7 @@ describe('platform certificate rotation (two overlapping certificates)', () => {
       SANDBOX_MERCHANT_PUBLIC_KEY_PATH: `${FIX}/merchant/cert.pem`,
       SANDBOX_MERCHANT_SERIAL_PATH: `${FIX}/merchant/serial.txt`,
       SANDBOX_APIV3_KEY_PATH: `${FIX}/apiv3-key.txt`,
+      SANDBOX_MINIPROGRAM_APP_SECRET: 'TESTONLYappSecret0000000000000000',
       SANDBOX_PLATFORM_MODE: 'certificate',
       SANDBOX_PLATFORM_CERT_PATH: `${FIX}/platform/cert.pem`,
       SANDBOX_PLATFORM_CERT_PRIVATE_KEY_PATH: `${FIX}/platform/private-key.pem`,

@@ -1,11 +1,13 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildSandbox } from '../src/app.ts';
-import { loadSandboxConfig, testSandboxConfig } from '../src/config.ts';
+import { DEFAULT_RULES } from '../src/config.ts';
 import { DEV_MERCHANT_FILE, generateDevKeys } from '../src/dev-keys.ts';
+import { loadSandboxConfig } from '../src/env.ts';
+import { testSandboxConfig } from '../testing/index.ts';
 import { FIX, fixture } from './helpers.ts';
 
 describe('configuration', () => {
@@ -33,6 +35,7 @@ describe('configuration', () => {
       SANDBOX_NOTIFY_TIME_SCALE: '0.01',
       SANDBOX_QS_SERVICES: '12535,12536',
       SANDBOX_PRESIGN_TTL_SECONDS: '60',
+      SANDBOX_MINIPROGRAM_APP_SECRET: 'TESTONLYappSecret0000000000000000',
     });
     expect(c.merchants[0]).toMatchObject({
       serialNo: fixture.merchantSerial,
@@ -88,6 +91,7 @@ describe('configuration', () => {
         'merchantSerialNo',
         'qsServices',
         'subAppId',
+        'subAppSecret',
         'subMchId',
         'wechatpayPublicKeyId',
         'wechatpayPublicKeyPath',
@@ -115,5 +119,89 @@ describe('configuration', () => {
     const cfg = loadSandboxConfig(again.env);
     expect(cfg.platform.publicKeyId).toBe(m.wechatpayPublicKeyId);
     expect(cfg.miniProgram.appSecret).toBe(m.appSecret);
+    expect(cfg.miniProgram.otherApps).toEqual([{ appId: m.subAppId, appSecret: m.subAppSecret }]);
+  });
+});
+
+describe('the environment schema (env-schema + TypeBox)', () => {
+  const keys = {
+    SANDBOX_MERCHANT_PUBLIC_KEY_PATH: `${FIX}/merchant/cert.pem`,
+    SANDBOX_MERCHANT_SERIAL_PATH: `${FIX}/merchant/serial.txt`,
+    SANDBOX_APIV3_KEY_PATH: `${FIX}/apiv3-key.txt`,
+    SANDBOX_MINIPROGRAM_APP_SECRET: 'TESTONLYappSecret0000000000000000',
+  };
+
+  it('fills the documented defaults, treats empty values as unset and never reads process.env', () => {
+    process.env.SANDBOX_PRESIGN_TTL_SECONDS = '5';
+    try {
+      const c = loadSandboxConfig({ ...keys, SANDBOX_SEED: '', SANDBOX_NOTIFY_STABLE_IDS: '' });
+      expect(c.presignTtlSeconds).toBe(7200);
+      expect(c.seed).toBe(1);
+      expect(c.notify.stableIds).toBe(true);
+      expect(c.rules).toEqual(DEFAULT_RULES);
+      expect(c.merchants[0]!.appIds).toEqual(['wxd678efh567hg6787']);
+    } finally {
+      delete process.env.SANDBOX_PRESIGN_TTL_SECONDS;
+    }
+  });
+
+  it('reads flags in any of their spellings, lists, other mini-programs and the not-found codes', () => {
+    const c = loadSandboxConfig({
+      ...keys,
+      SANDBOX_NOTIFY_STABLE_IDS: 'OFF',
+      SANDBOX_REJECT_REPLAYED_NONCES: 'yes',
+      SANDBOX_MINIPROGRAM_OTHER_APPS: 'wx8888888888888888:subSecret, wx9999999999999999:other',
+      SANDBOX_PASSWORD_EXEMPT_MODES: 'normal,qs',
+      SANDBOX_NOT_FOUND_CODE_EDU_NO_CONTRACT: 'CONTRACT_NOT_EXIST',
+      SANDBOX_UNKNOWN_OPENIDS: 'reject',
+    });
+    expect(c.notify.stableIds).toBe(false);
+    expect(c.rejectReplayedNonces).toBe(true);
+    expect(c.miniProgram.otherApps).toEqual([
+      { appId: 'wx8888888888888888', appSecret: 'subSecret' },
+      { appId: 'wx9999999999999999', appSecret: 'other' },
+    ]);
+    expect(c.merchants[0]!.passwordExemptModes).toEqual(['normal', 'qs']);
+    expect(c.rules.notFoundCodes.eduNoContract).toBe('CONTRACT_NOT_EXIST');
+    expect(c.rules.unknownOpenids).toBe('reject');
+  });
+
+  it.each([
+    ['SANDBOX_PORT', 'eighty'],
+    ['SANDBOX_NOTIFY_STABLE_IDS', 'maybe'],
+    ['SANDBOX_QS_SERVICES', '12535,abc'],
+    ['SANDBOX_PASSWORD_EXEMPT_MODES', 'normal,ecommerce'],
+    ['SANDBOX_MCH_ID', 'merchant-one'],
+    ['SANDBOX_PLATFORM_PUBLIC_KEY_ID', 'PUB_KEY_lD_0114'],
+    ['SANDBOX_UNKNOWN_OPENIDS', 'sometimes'],
+    ['SANDBOX_MINIPROGRAM_OTHER_APPS', 'wx1-no-secret'],
+  ])('refuses %s=%s naming the variable, not the value', (name, value) => {
+    try {
+      loadSandboxConfig({ ...keys, [name]: value });
+      expect.fail('should throw');
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('SANDBOX_CONFIG_INVALID');
+      expect((err as Error).message).toContain(name);
+      expect((err as Error).message).not.toContain(value);
+    }
+  });
+
+  it('requires the mini-program AppSecret (no built-in secret in production code)', () => {
+    const { SANDBOX_MINIPROGRAM_APP_SECRET: _s, ...rest } = keys;
+    expect(() => loadSandboxConfig(rest)).toThrow(/SANDBOX_MINIPROGRAM_APP_SECRET/);
+  });
+});
+
+describe('test data stays out of production code', () => {
+  it('no file under src/ imports testing/ or carries a TEST-ONLY secret', () => {
+    const srcDir = path.join(import.meta.dirname, '../src');
+    const files = readdirSync(srcDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const text = readFileSync(path.join(srcDir, f), 'utf8');
+      expect(text, f).not.toMatch(/from '\.\.?\/(\.\.\/)*testing/);
+      expect(text, f).not.toContain('TESTONLY');
+      expect(text, f).not.toContain('TEST_IDS');
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadSandboxConfig } from '../src/config.ts';
+import { loadSandboxConfig } from '../src/env.ts';
 import {
   authorization,
   call,
@@ -218,6 +218,7 @@ describe('fault injection', () => {
       SANDBOX_MERCHANT_PUBLIC_KEY_PATH: `${FIX}/merchant/cert.pem`,
       SANDBOX_MERCHANT_SERIAL_PATH: `${FIX}/merchant/serial.txt`,
       SANDBOX_APIV3_KEY_PATH: `${FIX}/apiv3-key.txt`,
+      SANDBOX_MINIPROGRAM_APP_SECRET: 'TESTONLYappSecret0000000000000000',
       SANDBOX_PLATFORM_PUBLIC_KEY_ID: fixture.publicKeyId,
       SANDBOX_PLATFORM_PUBLIC_KEY_PRIVATE_KEY_PATH: `${FIX}/platform/pubkey/private-key.pem`,
       SANDBOX_FAULTS: JSON.stringify({
@@ -242,6 +243,7 @@ describe('fault injection', () => {
         SANDBOX_MERCHANT_PUBLIC_KEY_PATH: `${FIX}/merchant/cert.pem`,
         SANDBOX_MERCHANT_SERIAL: 'X',
         SANDBOX_APIV3_KEY_PATH: `${FIX}/apiv3-key.txt`,
+        SANDBOX_MINIPROGRAM_APP_SECRET: 'TESTONLYappSecret0000000000000000',
         SANDBOX_FAULTS: '{"bogus":1}',
       }),
     ).toThrow(/SANDBOX_FAULTS/);

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildSandbox } from '../src/app.ts';
-import { fixturesDir, type SandboxConfigOverrides, testSandboxConfig } from '../src/config.ts';
+import { fixturesDir, type SandboxConfigOverrides, testSandboxConfig } from '../testing/index.ts';
 
 /*
  * Test-side crypto is plain node:crypto on purpose: the sandbox is judged by an independent implementation

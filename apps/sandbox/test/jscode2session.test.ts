@@ -36,7 +36,8 @@ describe('GET /sns/jscode2session', () => {
   it('mints a random openid when none is given', async () => {
     sb = await startSandbox();
     const minted = await control(sb.url, 'POST', '/login-code', {});
-    expect(minted.json.openid).toMatch(/^o[0-9A-Za-z]{27}$/);
+    // 28 characters of [0-9A-Za-z_-], like WeChat's (e.g. oUpF8uMuAJO_M2pxb1Q9zNjWeS6o).
+    expect(minted.json.openid).toMatch(/^o[0-9A-Za-z_-]{27}$/);
     expect((await exchange(sb, minted.json.code)).openid).toBe(minted.json.openid);
   });
 

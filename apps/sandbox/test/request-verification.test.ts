@@ -77,6 +77,32 @@ describe('merchant request verification (401 SIGN_ERROR like WeChat)', () => {
     );
   });
 
+  it('a mismatch echoes the start of the verified sign message and its byte length (review #30)', async () => {
+    const body = eduPresignBody();
+    const now = Math.floor(Date.now() / 1000);
+    const b = await call(sb.url, {
+      method: 'POST',
+      path: EDU_PRESIGN,
+      body,
+      timestamp: now,
+      nonce: 'NONCE0123456789ABCDEF0123456789AB',
+      signedBody: body.replace('0001', '0002'),
+    });
+    expectSignError(b);
+    const info = b.json.detail.sign_information;
+    // Built here from what was SENT (the server verifies the bytes it received, not what the client signed).
+    const expected = `POST\n${EDU_PRESIGN}\n${now}\nNONCE0123456789ABCDEF0123456789AB\n${body}\n`;
+    expect(info.sign_message_length).toBe(Buffer.byteLength(expected));
+    expect(info.truncated_sign_message).toBe(
+      `POST\n${EDU_PRESIGN}\n${now}\nNONCE0123456789ABCDEF0123456789AB\n${[...body].slice(0, 32).join('')}\n`,
+    );
+    expect(b.json.detail).toMatchObject({
+      field: 'signature',
+      issue: 'sign not match',
+      location: 'authorization',
+    });
+  });
+
   it('rejects a re-serialized body (pretty-printed bytes were signed, compact sent)', async () => {
     const body = eduPresignBody();
     const pretty = JSON.stringify(JSON.parse(body), null, 2);

@@ -10,9 +10,13 @@ import {
   manualClock,
   nowSeconds,
   type Running,
-  startSandbox,
+  startSandbox as startWith,
   verifyAnswer,
 } from './helpers.ts';
+
+/** These tests need a signed 200 GET: the user-contracts query keeps its empty-list answer here. */
+const startSandbox: typeof startWith = (o = {}, deps) =>
+  startWith({ ...o, rules: { userWithoutContracts: 'empty', ...o.rules } }, deps);
 
 const userContracts = (openid: string) =>
   `/v3/edu-papay/user/${openid}/contracts?appid=${IDS.appId}&plan_id=${IDS.planId}`;

@@ -103,7 +103,7 @@ describe('the simulated signing page GET /sign', () => {
 });
 
 describe('control API transport details', () => {
-  it('answers CORS preflights and allows any origin (the H5 demo calls login-code cross-origin)', async () => {
+  it('answers CORS preflights for a loopback origin (the H5 demo calls login-code cross-origin), never with *', async () => {
     const sb = await startSandbox();
     try {
       const pre = await fetch(`${sb.url}/__sandbox/login-code`, {
@@ -111,14 +111,15 @@ describe('control API transport details', () => {
         headers: { origin: 'http://127.0.0.1:10086', 'access-control-request-method': 'POST' },
       });
       expect(pre.status).toBe(204);
-      expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+      expect(pre.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:10086');
       expect(pre.headers.get('access-control-allow-headers')).toContain('content-type');
       const res = await fetch(`${sb.url}/__sandbox/login-code`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:10086' },
         body: '{}',
       });
-      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:10086');
+      expect(res.headers.get('vary')).toContain('Origin');
     } finally {
       await sb.close();
     }

@@ -67,26 +67,77 @@ describe('driven by @qianyue/wechatpay (the client the BFF uses)', () => {
     });
   });
 
-  it('QS: pre-entrust-sign → confirm → query → terminate', async () => {
-    const code = `QYclient${Date.now()}`;
-    const pre = await client.passwordExempt.preEntrustSignMiniProgram({
-      appid: IDS.appId,
-      sub_appid: IDS.subAppId,
-      sub_mchid: IDS.subMchId,
-      service_id: IDS.serviceId,
-      out_contract_code: code,
-      notify_url: rx.url,
-      contract_display_account: '会员账户',
-      openid: 'oClient2',
-    });
-    expect(pre.sign_mp_appid).toBe('wxbd687630cd02ce1d');
-    await control(sb.url, 'POST', `/sessions/${pre.pre_entrustweb_id}/confirm`);
+  /** The user's openid under `appId`, as jscode2session would give it. */
+  const openidOf = async (appId: string, user: string) =>
+    (await control(sb.url, 'POST', '/login-code', { appId, user })).json.openid as string;
+
+  const confirmQueryTerminate = async (code: string, token: string) => {
+    await control(sb.url, 'POST', `/sessions/${token}/confirm`);
     const q = await client.passwordExempt.queryByOutContractCode(IDS.serviceId, code);
     expect(q.contract_state).toBe('SIGNED');
     const t = await client.passwordExempt.terminate(IDS.serviceId, code, {
       contract_termination_remark: '解约',
     });
     expect(t).toEqual({ mchid: fixture.mchId, service_id: IDS.serviceId, out_contract_code: code });
+    return q;
+  };
+
+  const common = (code: string) => ({
+    service_id: IDS.serviceId,
+    out_contract_code: code,
+    notify_url: rx.url,
+    contract_display_account: '会员账户',
+  });
+
+  it('QS with the sub-merchant mini-program (sub_openid): pre-sign → confirm → query → terminate', async () => {
+    const code = `QYclient${Date.now()}`;
+    const subOpenid = await openidOf(IDS.subAppId, 'client-qs');
+    const pre = await client.passwordExempt.presign.qs({
+      appid: IDS.appId,
+      sub_appid: IDS.subAppId,
+      sub_mchid: IDS.subMchId,
+      sub_openid: subOpenid,
+      ...common(code),
+    });
+    expect(pre.sign_mp_appid).toBe('wxbd687630cd02ce1d');
+    const q = await confirmQueryTerminate(code, pre.pre_entrustweb_id);
+    expect(q.sub_openid).toBe(subOpenid);
+  });
+
+  it('normal (direct merchant): pre-sign → confirm → query → terminate', async () => {
+    const code = `QYnormal${Date.now()}`;
+    const openid = await openidOf(IDS.appId, 'client-normal');
+    const pre = await client.passwordExempt.presign.normal({ appid: IDS.appId, openid, ...common(code) });
+    const q = await confirmQueryTerminate(code, pre.pre_entrustweb_id);
+    expect(q.openid).toBe(openid);
+  });
+
+  it('service provider: the verified answer carries sub_mchid; query/terminate on the shared path', async () => {
+    const code = `QYsp${Date.now()}`;
+    const pre = await client.passwordExempt.presign.serviceProvider({
+      sp_appid: IDS.appId,
+      sub_mchid: IDS.subMchId,
+      sub_appid: IDS.subAppId,
+      sub_openid: await openidOf(IDS.subAppId, 'client-sp'),
+      ...common(code),
+    });
+    expect(pre.sub_mchid).toBe(IDS.subMchId);
+    await confirmQueryTerminate(code, pre.pre_entrustweb_id);
+  });
+
+  it('a mode wired to the wrong mini-program is a verified 400 PARAM_ERROR', async () => {
+    await expect(
+      client.passwordExempt.presign.normal({
+        appid: IDS.appId,
+        openid: await openidOf(IDS.subAppId, 'client-wrong'),
+        ...common(`QYwrong${Date.now()}`),
+      }),
+    ).rejects.toMatchObject({
+      status: 400,
+      apiCode: 'PARAM_ERROR',
+      apiMessage: 'appid和openid不匹配',
+      verified: true,
+    });
   });
 
   it('a business error reaches the client as a verified ApiError', async () => {

@@ -1,19 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-/** What a billed plan charges, shown before the user signs ("每月 1 日自动扣费 ¥99.00"). */
-export const BillingTermsView = Type.Object(
-  {
-    /** Fen per debit. */
-    amount: Type.Integer({ minimum: 1 }),
-    currency: Type.Literal('CNY'),
-    dayOfMonth: Type.Integer({ minimum: 1, maximum: 28 }),
-    description: Type.String(),
-    noticeLeadDays: Type.Integer({ minimum: 1, maximum: 3 }),
-  },
-  { additionalProperties: false },
-);
-export type BillingTermsView = Static<typeof BillingTermsView>;
-
 export const ChargeState = Type.Union([
   Type.Literal('SCHEDULED'),
   Type.Literal('NOTICE_SENT'),

@@ -1,5 +1,4 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { BillingTermsView } from './charges.ts';
 
 export const ContractFamily = Type.Union([Type.Literal('edu-papay'), Type.Literal('password-exempt')]);
 export type ContractFamily = Static<typeof ContractFamily>;
@@ -23,17 +22,33 @@ export type PlanState = Static<typeof PlanState>;
 
 export const PlanKey = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9-]*$' });
 
+/** The recurring debit terms of a plan (edu-papay plans that bill): what the user signs up to pay. */
+export const BillingTerms = Type.Object(
+  {
+    /** Fen per debit. */
+    amount: Type.Integer({ minimum: 1 }),
+    currency: Type.Literal('CNY'),
+    /** Day of month of each debit (1–28). */
+    dayOfMonth: Type.Integer({ minimum: 1, maximum: 28 }),
+    description: Type.String({ maxLength: 128 }),
+    /** The pre-debit notice goes out this many days before (1–3). */
+    noticeLeadDays: Type.Integer({ minimum: 1, maximum: 3 }),
+  },
+  { additionalProperties: false },
+);
+export type BillingTerms = Static<typeof BillingTerms>;
+
 export const Plan = Type.Object(
   {
     planKey: PlanKey,
     family: ContractFamily,
     name: Type.String(),
     description: Type.String(),
+    /** Debit terms, when the plan bills (mode-neutral: no merchant ids are ever shown). */
+    billing: Type.Optional(BillingTerms),
     state: PlanState,
     /** The contract that gives `state`, when there is one. */
     contractId: Type.Optional(Type.String()),
-    /** Recurring debit terms (billed edu-papay plans only). */
-    billing: Type.Optional(BillingTermsView),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import { type Dispatcher, Pool } from 'undici';
 import { buildAuthorization } from './authorization.ts';
+import { type EduPapayMethods, operationMethods, type PasswordExemptMethods } from './client-operations.ts';
 import { DEFAULT_BASE_URL, HEADER, PACKAGE_VERSION } from './constants.ts';
 import {
   AnswerFormatError,
@@ -11,42 +12,6 @@ import {
 } from './errors.ts';
 import type { PublicKeyResolver } from './key-resolver.ts';
 import { type Clock, type NonceSource, randomNonce, systemClock } from './nonce.ts';
-import {
-  type EduContract,
-  type EduContractList,
-  type EduQueryByIdQuery,
-  type EduQueryByUserQuery,
-  eduQueryByIdOperation,
-  eduQueryByUserOperation,
-  eduTerminateOperation,
-} from './operations/edu-papay-contract.ts';
-import {
-  type EduPresignRequest,
-  type EduPresignResponse,
-  eduPresignOperation,
-} from './operations/edu-papay-presign.ts';
-import {
-  type PasswordExemptContract,
-  type PasswordExemptTerminateRequest,
-  type PasswordExemptTerminateResponse,
-  passwordExemptQueryOperation,
-  passwordExemptTerminateOperation,
-} from './operations/password-exempt-contract.ts';
-import {
-  type NormalPreEntrustSignRequest,
-  type NormalPreEntrustSignResponse,
-  normalPreEntrustSignOperation,
-} from './operations/password-exempt-normal-presign.ts';
-import {
-  type ServiceProviderPreEntrustSignRequest,
-  type ServiceProviderPreEntrustSignResponse,
-  serviceProviderPreEntrustSignOperation,
-} from './operations/password-exempt-sp-presign.ts';
-import {
-  type QsPreEntrustSignRequest,
-  type QsPreEntrustSignResponse,
-  qsPreEntrustSignOperation,
-} from './operations/qs-pre-entrust-sign.ts';
 import { getHeader, validateSignedMessage } from './signed-message.ts';
 import type { Signer } from './signer.ts';
 import { hasFourByteChars } from './utf8.ts';
@@ -69,32 +34,8 @@ export interface RawAnswer {
 
 export interface WechatPayClient {
   request<T>(o: RequestOptions): Promise<{ status: number; data: T; requestId?: string }>;
-  eduPapay: {
-    presign(body: EduPresignRequest): Promise<EduPresignResponse>;
-    queryById(contractId: string, q: EduQueryByIdQuery): Promise<EduContract>;
-    queryByUser(openid: string, q: EduQueryByUserQuery): Promise<EduContractList>;
-    terminate(contractId: string): Promise<void>;
-  };
-  passwordExempt: {
-    /** Mini-program pre-sign, one method per mode (each its own path and body). */
-    presign: {
-      normal(body: NormalPreEntrustSignRequest): Promise<NormalPreEntrustSignResponse>;
-      serviceProvider(
-        body: ServiceProviderPreEntrustSignRequest,
-      ): Promise<ServiceProviderPreEntrustSignResponse>;
-      qs(body: QsPreEntrustSignRequest): Promise<QsPreEntrustSignResponse>;
-    };
-    /** @deprecated the QS pre-sign under its first name; use `presign.qs`. */
-    preEntrustSignMiniProgram(body: QsPreEntrustSignRequest): Promise<QsPreEntrustSignResponse>;
-    /** Query by out_contract_code: the same path for every mode. */
-    queryByOutContractCode(serviceId: number, outContractCode: string): Promise<PasswordExemptContract>;
-    /** Terminate by out_contract_code: the same path for every mode. */
-    terminate(
-      serviceId: number,
-      outContractCode: string,
-      body: PasswordExemptTerminateRequest,
-    ): Promise<PasswordExemptTerminateResponse>;
-  };
+  eduPapay: EduPapayMethods;
+  passwordExempt: PasswordExemptMethods;
   /**
    * GET /v3/certificates WITHOUT answer verification — the one named exception (spec §3.3): that answer
    * is signed by a certificate it carries, so only parseCertificatesAnswer can verify it. Non-2xx → ApiError.
@@ -266,55 +207,7 @@ export function createWechatPayClient(o: WechatPayClientOptions): WechatPayClien
 
   return {
     request,
-    eduPapay: {
-      presign: (body) => call({ method: eduPresignOperation.method, path: eduPresignOperation.path(), body }),
-      queryById: (contractId, q) =>
-        call({
-          method: eduQueryByIdOperation.method,
-          path: eduQueryByIdOperation.path(contractId),
-          query: q,
-        }),
-      queryByUser: (openid, q) =>
-        call({
-          method: eduQueryByUserOperation.method,
-          path: eduQueryByUserOperation.path(openid),
-          query: q,
-        }),
-      terminate: async (contractId) => {
-        await request({ method: eduTerminateOperation.method, path: eduTerminateOperation.path(contractId) });
-      },
-    },
-    passwordExempt: {
-      presign: {
-        normal: (body) =>
-          call({
-            method: normalPreEntrustSignOperation.method,
-            path: normalPreEntrustSignOperation.path(),
-            body,
-          }),
-        serviceProvider: (body) =>
-          call({
-            method: serviceProviderPreEntrustSignOperation.method,
-            path: serviceProviderPreEntrustSignOperation.path(),
-            body,
-          }),
-        qs: (body) =>
-          call({ method: qsPreEntrustSignOperation.method, path: qsPreEntrustSignOperation.path(), body }),
-      },
-      preEntrustSignMiniProgram: (body) =>
-        call({ method: qsPreEntrustSignOperation.method, path: qsPreEntrustSignOperation.path(), body }),
-      queryByOutContractCode: (serviceId, code) =>
-        call({
-          method: passwordExemptQueryOperation.method,
-          path: passwordExemptQueryOperation.path(serviceId, code),
-        }),
-      terminate: (serviceId, code, body) =>
-        call({
-          method: passwordExemptTerminateOperation.method,
-          path: passwordExemptTerminateOperation.path(serviceId, code),
-          body,
-        }),
-    },
+    ...operationMethods(call, request),
     async fetchCertificatesAnswer() {
       const answer = await send({ method: 'GET', path: '/v3/certificates' }, false);
       if (answer.status < 200 || answer.status >= 300) throwApiError(answer);

@@ -16,6 +16,7 @@ export {
   type WechatPayClient,
   type WechatPayClientOptions,
 } from './client.ts';
+export type { EduPapayMethods, PasswordExemptMethods } from './client-operations.ts';
 export {
   AEAD_ALGORITHM,
   AUTH_SCHEME,

@@ -2,8 +2,13 @@ export { loggerOptions, REDACT_PATHS } from './logging.ts';
 export {
   type BillingTerms,
   DEFAULT_PE_NOTIFY_PATH,
+  type EduDirectPlan,
   type EduPlan,
+  type EduServiceProviderPlan,
+  type PeDirectPlan,
   type PePlan,
+  type PeQsPlan,
+  type PeServiceProviderPlan,
   type PlanConfig,
   PlanInputSchema,
   type PlanMode,

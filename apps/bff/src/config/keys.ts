@@ -6,7 +6,7 @@ import {
   loadPublicKey,
   WechatPayError,
 } from '@qianyue/wechatpay';
-import { isMchId, isPublicKeyId, normalizeSerial } from './predicates.ts';
+import { isMchId, isPublicKeyId, normalizeSerial, splitCertificates } from './predicates.ts';
 import type { RawEnv } from './schema.ts';
 import type { AppConfig } from './settings.ts';
 import { keysFileText, type Sources } from './sources.ts';
@@ -22,10 +22,6 @@ function keyed<T>(s: Sources, variable: string, fix: string, load: () => T): T |
     const message = text.startsWith(variable) ? text.slice(variable.length).trim() : text;
     return s.problems.add(variable, message || 'is invalid', fix);
   }
-}
-
-function splitCertificates(pem: string): string[] {
-  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
 export type MerchantKeys = Pick<
@@ -59,7 +55,7 @@ export function resolveMerchantKeys(s: Sources, raw: RawEnv): Partial<MerchantKe
     );
   else if (!/^[0-9A-Fa-f:\s]{1,128}$/.test(serial.trim()))
     problems.add('WECHATPAY_MERCHANT_SERIAL_NO', 'is not a hexadecimal serial', 'copy the serial exactly');
-  else out.merchantSerialNo = serial.trim().replace(/[:\s]/g, '').toUpperCase();
+  else out.merchantSerialNo = normalizeSerial(serial);
 
   const pk = s.secret('WECHATPAY_PRIVATE_KEY');
   const pkPem = pk.value ?? keysFileText(s, keysFile.merchantPrivateKeyPath);

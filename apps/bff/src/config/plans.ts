@@ -199,9 +199,16 @@ function resolvePlan(
     problem('has a subMchId that is not a merchant number (8–12 digits)', 'copy the 子商户号 exactly');
     return undefined;
   }
-  const subAppRequired = p.family === 'password-exempt' ? needsSub : p.openidUnder === 'sub_appid';
+  const subAppRequired = p.family === 'password-exempt' && needsSub;
   if (subAppRequired && !subAppId) {
     problem(`(${p.family} ${p.mode}) needs a sub-merchant AppID`, 'set "subAppId" or WECHAT_SUB_APP_ID');
+    return undefined;
+  }
+  if (p.openidUnder === 'sub_appid' && p.family === 'edu-papay') {
+    problem(
+      'signs under sub_appid, but edu-papay needs the openid under appid',
+      'WeChat requires `openid` (under the caller\'s appid) on the edu pre-sign and by-user query: use openidUnder "appid"',
+    );
     return undefined;
   }
   if (p.openidUnder === 'sub_appid' && p.mode === 'direct') {

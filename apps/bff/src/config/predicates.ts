@@ -1,24 +1,8 @@
 /*
- * Format rules shared by the resolver and the doctor (through the resolver).
- * TODO(proto): switch to the predicates of @qianyue/wechatpay secrets.ts once merged.
+ * Format rules shared by the resolver and the doctor (through the resolver). The WeChat Pay id and serial rules
+ * are the package's (one definition: @qianyue/wechatpay secrets.ts).
  */
-
-/** A WeChat Pay merchant number (商户号): 8–12 digits. */
-export const isMchId = (s: string): boolean => /^[0-9]{8,12}$/.test(s);
-
-/**
- * A WeChat Pay public key id: `PUB_KEY_ID_` and its number. Real ids are decimal digits; the repository's
- * TEST-ONLY fixture id carries hex letters, so upper-case hex digits are accepted.
- */
-export const isPublicKeyId = (s: string): boolean => /^PUB_KEY_ID_[0-9A-F]{8,}$/.test(s);
-
-/** Certificate serials compare as upper-case hex without separators or leading zeros. */
-export const normalizeSerial = (s: string): string =>
-  s
-    .trim()
-    .replace(/[:\s]/g, '')
-    .toUpperCase()
-    .replace(/^0+(?=.)/, '');
+export { isMchId, isPublicKeyId, normalizeSerial, splitCertificates } from '@qianyue/wechatpay';
 
 /** An AppID: `wx` and 16 hex-ish characters (letters and digits). */
 export const isAppId = (s: string): boolean => /^wx[0-9a-zA-Z]{16}$/.test(s);

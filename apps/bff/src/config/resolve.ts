@@ -1,17 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_BASE_URL, DEFAULT_EVENT_TYPES, type EventTypeMap } from '@qianyue/wechatpay';
+import { DEFAULT_BASE_URL } from '@qianyue/wechatpay';
 import { envSchema } from 'env-schema';
 import { type BillingSettings, resolveBillingSettings } from '../billing/settings.ts';
 import { BffConfigError } from '../errors.ts';
+import { eventTypes } from './event-types.ts';
 import { resolveMerchantKeys } from './keys.ts';
+import { miniPrograms } from './mini-programs.ts';
 import { parsePlans, sandboxDefaultPlans } from './plans.ts';
-import { csv, isAppId, isHttpUrl } from './predicates.ts';
+import { csv, isHttpUrl } from './predicates.ts';
 import { type ConfigProblem, ProblemList } from './problems.ts';
 import { EnvSchema, type RawEnv } from './schema.ts';
 import type { AppConfig } from './settings.ts';
-import { createSources, type Env, readSandboxKeys, type Sources, withoutEmpty } from './sources.ts';
+import {
+  createSources,
+  type Env,
+  parseJson,
+  readSandboxKeys,
+  type Sources,
+  withoutEmpty,
+} from './sources.ts';
 import { parseTrustProxy } from './trust-proxy.ts';
 
 /** Where `pnpm --filter @qianyue/sandbox start` writes its dev keys (repo/.data/keys); named, never guessed. */
@@ -52,14 +61,6 @@ function readEnv(env: Env, problems: ProblemList): RawEnv {
   return envSchema<RawEnv>({ schema: structuredClone(EnvSchema), data: {}, env: false, dotenv: false });
 }
 
-function parseJson(s: Sources, variable: string, text: string, fix: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return s.problems.add(variable, 'is not valid JSON', fix);
-  }
-}
-
 function url(s: Sources, variable: string, value: string, httpsOnly: boolean): string {
   const v = value.replace(/\/$/, '');
   if (!isHttpUrl(v, httpsOnly) || new URL(v).search)
@@ -69,63 +70,6 @@ function url(s: Sources, variable: string, value: string, httpsOnly: boolean): s
       'e.g. https://api.example.com',
     );
   return v;
-}
-
-/** Login mini-programs: WECHAT_APP_ID/SECRET plus WECHAT_MINI_PROGRAMS(_PATH). */
-function miniPrograms(
-  s: Sources,
-  raw: RawEnv,
-): { appId?: string; appSecret?: string; all: Record<string, string> } {
-  const all: Record<string, string> = {};
-  const appId = raw.WECHAT_APP_ID ?? s.keysFile.appId;
-  const secret = s.secret('WECHAT_APP_SECRET');
-  const appSecret = (secret.value ?? s.keysFile.appSecret)?.trim();
-  if (!appId) s.problems.add('WECHAT_APP_ID', 'is required', 'the AppID of your mini-program');
-  else if (!isAppId(appId))
-    s.problems.add(
-      'WECHAT_APP_ID',
-      'is not an AppID (wx + 16 characters)',
-      'copy it from the mini-program settings',
-    );
-  if (!appSecret) s.problems.add(secret.variable, 'is required', 'the AppSecret of that mini-program');
-  if (appId && appSecret) all[appId] = appSecret;
-  const more = s.secret('WECHAT_MINI_PROGRAMS');
-  if (more.value !== undefined) {
-    const fix = 'a JSON object {"wx…": "<AppSecret>", …}';
-    const json = parseJson(s, more.variable, more.value, fix);
-    if (json !== undefined && (typeof json !== 'object' || json === null || Array.isArray(json)))
-      s.problems.add(more.variable, 'is not a JSON object', fix);
-    else if (json)
-      for (const [id, sec] of Object.entries(json)) {
-        if (isAppId(id) && typeof sec === 'string' && sec.trim()) all[id] = sec.trim();
-        else
-          s.problems.add(more.variable, `has an invalid entry (${isAppId(id) ? id : 'not an AppID'})`, fix);
-      }
-  }
-  return { ...(appId ? { appId } : {}), ...(appSecret ? { appSecret } : {}), all };
-}
-
-function eventTypes(s: Sources, raw: RawEnv): EventTypeMap {
-  if (!raw.NOTIFY_EVENT_TYPES) return DEFAULT_EVENT_TYPES;
-  const fix = '{"EVENT.TYPE": {"family": "edu-papay" | "password-exempt", "kind": "signed" | "terminated"}}';
-  const json = parseJson(s, 'NOTIFY_EVENT_TYPES', raw.NOTIFY_EVENT_TYPES, fix);
-  if (json === undefined) return DEFAULT_EVENT_TYPES;
-  const ok =
-    typeof json === 'object' &&
-    json !== null &&
-    !Array.isArray(json) &&
-    Object.values(json).every(
-      (v: { family?: unknown; kind?: unknown }) =>
-        (v?.family === 'edu-papay' || v?.family === 'password-exempt') &&
-        (v.kind === 'signed' || v.kind === 'terminated'),
-    );
-  if (!ok)
-    return (
-      s.problems.add('NOTIFY_EVENT_TYPES', 'has an entry that is not {family, kind}', fix) ??
-      DEFAULT_EVENT_TYPES
-    );
-  // Merged: naming the password-exempt events must not drop the documented edu ones.
-  return { ...DEFAULT_EVENT_TYPES, ...(json as EventTypeMap) };
 }
 
 function adminToken(s: Sources): AppConfig['admin'] {

@@ -78,3 +78,12 @@ export function keysFileText(s: Sources, file: string | undefined): string | und
     );
   }
 }
+
+/** JSON from a variable; a problem (and undefined) when it is not JSON. */
+export function parseJson(s: Sources, variable: string, text: string, fix: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return s.problems.add(variable, 'is not valid JSON', fix);
+  }
+}

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ContractRow, ContractState, Database } from '../db/database.ts';
+import { NOTIFICATION_OUTCOMES } from '../notifications/outcomes.ts';
 
 /** What the console shows of a contract. The openid is shortened: staff match it, they do not need it whole. */
 export interface ConsoleContract {
@@ -57,20 +58,10 @@ export function toConsoleContract(r: ContractRow): ConsoleContract {
   };
 }
 
-/** Why a notification ended where it did, in words for staff. */
-export const OUTCOME_REASONS: Record<string, string> = {
-  applied: 'verified and applied to the contract',
-  unchanged: 'verified; the contract was already in that state (duplicate or older event)',
-  unmatched: 'verified; no contract here matches it',
-  ignored: 'verified; event type not handled',
-  rejected_signature: 'signature does not verify: forged or altered',
-  rejected_unknown_serial: 'signed with a key id this BFF does not have (key rotated?)',
-  rejected_stale: 'timestamp more than 5 minutes off: a replay, or clock drift',
-  rejected_probe: 'WeChat Pay signature probe (expected to be refused)',
-  rejected_decrypt: 'cannot be decrypted: APIv3 key changed?',
-  rejected_malformed: 'not a valid notification',
-  rejected_foreign: 'verified, but for another merchant or app',
-};
+/** Why a notification ended where it did, in words for staff (from the one outcomes table). */
+export const OUTCOME_REASONS: Record<string, string> = Object.fromEntries(
+  Object.entries(NOTIFICATION_OUTCOMES).map(([outcome, e]) => [outcome, e.reason]),
+);
 
 export interface ContractFilter {
   state?: ContractState;

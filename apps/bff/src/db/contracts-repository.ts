@@ -69,6 +69,12 @@ export interface ContractsRepository {
   transition(id: string, to: ContractState, f: TransitionFields, db?: Db): Promise<boolean>;
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /**
+   * Takes the right to ask WeChat about one contract now: stamps last_reconciled_at = now unless it was stamped
+   * after `notBefore` (by a user poll, the console or the background pass, on any replica). Undefined = asked
+   * too recently: answer the stored state.
+   */
+  claimCheck(id: string, now: Date, notBefore: Date): Promise<ContractRow | undefined>;
+  /**
    * Claims up to `limit` contracts due for a background check and stamps them `last_reconciled_at = now` in
    * the same statement: PENDING (presign READY) created before `pendingBefore` and not checked since then;
    * SIGNED not checked (or signed) since `signedBefore`. Rows locked by a concurrent claim (another replica)
@@ -284,6 +290,17 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
     },
 
     transaction: (fn) => db.transaction().execute(fn),
+
+    claimCheck: (id, now, notBefore) =>
+      db
+        .updateTable('contracts')
+        .set({ last_reconciled_at: now })
+        .where('id', '=', id)
+        .where((eb) =>
+          eb.or([eb('last_reconciled_at', 'is', null), eb('last_reconciled_at', '<=', notBefore)]),
+        )
+        .returningAll()
+        .executeTakeFirst(),
 
     async claimForReconcile({ now, pendingBefore, signedBefore, limit }) {
       const lastChecked = sql`coalesce(last_reconciled_at, signed_at, created_at)`;

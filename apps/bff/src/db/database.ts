@@ -6,6 +6,15 @@ export interface Database {
   contracts: ContractsTable;
   notification_inbox: NotificationInboxTable;
   notification_rejections: NotificationRejectionsTable;
+  members: MembersTable;
+}
+
+/** A member number per user (migration 0005): shown on WeChat's signing page through the plan's template. */
+export interface MembersTable {
+  appid: string;
+  openid: string;
+  member_no: ColumnType<string, never, never>;
+  created_at: ColumnType<Date, Date, never>;
 }
 
 export interface SessionsTable {
@@ -15,6 +24,8 @@ export interface SessionsTable {
   session_key: string;
   created_at: ColumnType<Date, Date, never>;
   expires_at: Date;
+  /** The mini-program the user logged in with (migration 0005); null = WECHAT_APP_ID. */
+  appid: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export type ContractState = 'PENDING' | 'SIGNED' | 'TERMINATED' | 'EXPIRED';

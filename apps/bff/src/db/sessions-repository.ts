@@ -5,6 +5,8 @@ export interface SessionsRepository {
   create(row: {
     id: string;
     openid: string;
+    /** The login mini-program; null/undefined = WECHAT_APP_ID. */
+    appid?: string | null;
     sessionKey: string;
     createdAt: Date;
     expiresAt: Date;
@@ -22,6 +24,7 @@ export function createSessionsRepository(db: Kysely<Database>): SessionsReposito
         .values({
           id: row.id,
           openid: row.openid,
+          appid: row.appid ?? null,
           session_key: row.sessionKey,
           created_at: row.createdAt,
           expires_at: row.expiresAt,

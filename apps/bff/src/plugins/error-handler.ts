@@ -1,7 +1,10 @@
+import { WechatPayError } from '@qianyue/wechatpay';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { translateUpstream } from '../contracts/upstream-errors.ts';
 import { isDatabaseUnavailable } from '../db/create-database.ts';
 import { AppError, RouteNotFoundError } from '../errors.ts';
+import { NOTIFICATION_OUTCOMES, outcomeOfError } from '../notifications/outcomes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,56 +19,20 @@ export interface HttpError {
   message: string;
 }
 
-/** WeChat Pay protocol error codes (from @qianyue/wechatpay) on a notification → the status WeChat should see. */
-const NOTIFY_STATUS: Record<string, [number, string]> = {
-  WECHATPAY_HEADER_MISSING: [401, 'signature headers missing'],
-  WECHATPAY_SIGNATURE_TYPE_UNSUPPORTED: [401, 'unsupported signature type'],
-  WECHATPAY_CLOCK_SKEW: [401, 'timestamp outside the accepted window'],
-  WECHATPAY_SIGNATURE_INVALID: [401, 'signature verification failed'],
-  WECHATPAY_SIGNATURE_PROBE: [401, 'signature verification failed'],
-  // 5xx so WeChat keeps retrying while the operator adds the new key.
-  WECHATPAY_SERIAL_UNKNOWN: [500, 'unknown Wechatpay-Serial'],
-  WECHATPAY_DECRYPT_FAILED: [400, 'resource cannot be decrypted'],
-  WECHATPAY_NOTIFICATION_MALFORMED: [400, 'malformed notification'],
-  BFF_NOTIFICATION_FOREIGN: [400, 'notification is not for this merchant'],
-};
-
-/** WeChat Pay errors met while calling WeChat (should normally be translated by the service already). */
-function upstream(err: { code: string; status?: number; apiCode?: string; retryable?: boolean }): HttpError {
-  if (err.code === 'WECHATPAY_TRANSPORT_TIMEOUT') {
-    return { statusCode: 504, code: 'BFF_UPSTREAM_TIMEOUT', message: 'WeChat Pay did not answer in time' };
-  }
-  if (
-    err.code === 'WECHATPAY_API_ERROR' &&
-    err.status !== undefined &&
-    err.status < 500 &&
-    err.status !== 429
-  ) {
-    return {
-      statusCode: 502,
-      code: 'BFF_UPSTREAM_REJECTED',
-      message: `WeChat Pay rejected the request: ${err.apiCode ?? 'UNKNOWN'}`,
-    };
-  }
-  return {
-    statusCode: 503,
-    code: 'BFF_UPSTREAM_UNAVAILABLE',
-    message: 'WeChat Pay is unavailable; try again shortly',
-  };
-}
-
 /** The ONE translation from anything thrown to an HTTP answer. 5xx internals never reach the client. */
 export function toHttpError(err: unknown, notify: boolean): HttpError {
-  const e = err as Partial<FastifyError> & { code?: string; status?: number; apiCode?: string };
-  if (notify && typeof e.code === 'string' && NOTIFY_STATUS[e.code]) {
-    const [statusCode, message] = NOTIFY_STATUS[e.code]!;
-    return { statusCode, code: 'FAIL', message };
+  const e = err as Partial<FastifyError> & { code?: string };
+  const outcome = notify ? outcomeOfError(err) : 'error';
+  if (outcome !== 'error') {
+    const { status, answer } = NOTIFICATION_OUTCOMES[outcome];
+    return { statusCode: status, code: 'FAIL', message: answer };
   }
+  // WeChat Pay errors met while calling WeChat: the one translation table (contracts/upstream-errors.ts).
+  if (err instanceof WechatPayError) return toHttpError(translateUpstream(err), false);
   if (err instanceof AppError) return { statusCode: err.statusCode, code: err.code, message: err.message };
   if (e.validation) {
     return { statusCode: 400, code: 'BFF_VALIDATION_FAILED', message: e.message ?? 'Invalid request' };
   }
-  if (typeof e.code === 'string' && e.code.startsWith('WECHATPAY_')) return upstream(e as { code: string });
   if (isDatabaseUnavailable(err)) {
     return { statusCode: 503, code: 'BFF_DATABASE_UNAVAILABLE', message: 'The database is unavailable' };
   }

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { type ContractsRepository, createContractsRepository } from '../db/contracts-repository.ts';
 import { createInboxRepository, type InboxRepository } from '../db/inbox-repository.ts';
+import { createMembersRepository, type MembersRepository } from '../db/members-repository.ts';
 import { createSessionsRepository, type SessionsRepository } from '../db/sessions-repository.ts';
 
 declare module 'fastify' {
@@ -8,6 +9,7 @@ declare module 'fastify' {
     contractsRepository: ContractsRepository;
     sessionsRepository: SessionsRepository;
     inboxRepository: InboxRepository;
+    membersRepository: MembersRepository;
   }
 }
 
@@ -30,4 +32,11 @@ export const inboxRepositoryPlugin = fp(
     app.decorate('inboxRepository', createInboxRepository(app.db));
   },
   { name: 'inbox-repository', dependencies: ['database'] },
+);
+
+export const membersRepositoryPlugin = fp(
+  async (app) => {
+    app.decorate('membersRepository', createMembersRepository(app.db));
+  },
+  { name: 'members-repository', dependencies: ['database'] },
 );

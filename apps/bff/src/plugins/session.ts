@@ -7,8 +7,8 @@ import { SessionExpiredError, UnauthenticatedError } from '../errors.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     sessions: {
-      /** Stores openid + session_key server-side and returns the bearer token the client keeps. */
-      issue(openid: string, sessionKey: string): Promise<{ token: string; expiresAt: Date }>;
+      /** Stores openid + session_key (+ the login mini-program) server-side; returns the bearer token. */
+      issue(openid: string, sessionKey: string, appId?: string): Promise<{ token: string; expiresAt: Date }>;
       /** preHandler for `auth: true` routes: sets request.openid or throws 401. */
       authenticate(request: FastifyRequest): Promise<void>;
     };
@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by sessions.authenticate from the server-side session; NEVER from client input. */
     openid: string;
+    /** The mini-program the session's openid is under (set with `openid`). */
+    appId: string;
   }
 }
 
@@ -47,23 +49,25 @@ export function createTokenSessionId(
  * only a pointer to the `sessions` row that holds openid and session_key. Nothing identifying is in the token.
  */
 export default fp(
-  async (app, opts: { secret: Buffer; ttlSeconds: number; clock: Clock }) => {
+  async (app, opts: { secret: Buffer; ttlSeconds: number; clock: Clock; defaultAppId: string }) => {
     const mac = (payload: string) => createHmac('sha256', opts.secret).update(payload).digest('base64url');
     // Sessions never change once issued, so a verified one is remembered briefly per process: an
     // authenticated request then costs no database round trip. Bounded, and never past the session's expiry.
     const CACHE_SECONDS = 60;
     const CACHE_MAX = 10_000;
-    const known = new Map<string, { openid: string; until: number }>();
+    const known = new Map<string, { openid: string; appId: string; until: number }>();
 
     app.decorateRequest('openid', '');
+    app.decorateRequest('appId', '');
     app.decorate('sessions', {
-      async issue(openid: string, sessionKey: string) {
+      async issue(openid: string, sessionKey: string, appId = opts.defaultAppId) {
         const now = opts.clock.now();
         const id = randomBytes(32).toString('base64url');
         const exp = now + opts.ttlSeconds;
         await app.sessionsRepository.create({
           id,
           openid,
+          appid: appId === opts.defaultAppId ? null : appId,
           sessionKey,
           createdAt: new Date(now * 1000),
           expiresAt: new Date(exp * 1000),
@@ -87,13 +91,16 @@ export default fp(
         const hit = known.get(id);
         if (hit && hit.until > now) {
           request.openid = hit.openid;
+          request.appId = hit.appId;
           return;
         }
         const row = await app.sessionsRepository.findValid(id, new Date(now * 1000));
         if (!row) throw new SessionExpiredError();
         if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
-        known.set(id, { openid: row.openid, until: Math.min(Number(exp), now + CACHE_SECONDS) });
+        const appId = row.appid ?? opts.defaultAppId;
+        known.set(id, { openid: row.openid, appId, until: Math.min(Number(exp), now + CACHE_SECONDS) });
         request.openid = row.openid;
+        request.appId = appId;
       },
     });
   },

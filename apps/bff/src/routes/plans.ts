@@ -8,7 +8,9 @@ const plans: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.sessions.authenticate,
       schema: { tags: ['plans'], security: [{ bearer: [] }], response: { 200: PlansReply, ...errorReplies } },
     },
-    async (request) => ({ plans: await app.contracts.plans(request.openid) }),
+    async (request) => ({
+      plans: await app.contracts.plans({ openid: request.openid, appId: request.appId }),
+    }),
   );
 };
 export default plans;

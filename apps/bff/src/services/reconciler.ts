@@ -1,7 +1,7 @@
 import type { Clock } from '@qianyue/wechatpay';
 import type { FastifyBaseLogger } from 'fastify';
+import type { ContractsService } from '../contracts/service.ts';
 import type { ContractsRepository } from '../db/contracts-repository.ts';
-import type { ContractsService } from './contracts-service.ts';
 
 export interface ReconcilePass {
   /** Contract ids this pass checked (claimed), in order. */

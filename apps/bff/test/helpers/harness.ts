@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { buildSandbox, type SandboxConfig } from '@qianyue/sandbox';
 import {
-  buildSandbox,
   fixturesDir,
-  type SandboxConfig,
   type SandboxConfigOverrides,
   TEST_IDS,
   testSandboxConfig,
-} from '@qianyue/sandbox';
+} from '@qianyue/sandbox/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { buildApp } from '../../src/app.ts';
@@ -46,7 +45,8 @@ export const PLANS = [
   {
     planKey: 'edu-monthly',
     family: 'edu-papay',
-    mode: 'direct',
+    // The notification vectors in fixtures/ are service-provider payloads (sub_mchid 1900000209).
+    mode: 'service-provider',
     planId: TEST_IDS.planId,
     name: '教育续费（月付）',
     description: 'Monthly tuition renewal',
@@ -83,6 +83,8 @@ export function testEnv(sandboxUrl: string, extra: Record<string, string> = {}):
     WECHAT_APP_ID: TEST_IDS.appId,
     WECHAT_APP_SECRET: TEST_IDS.appSecret,
     WECHAT_SUB_APP_ID: TEST_IDS.subAppId,
+    // The sub-merchant's own mini-program logs users in too (plans that sign under sub_appid).
+    WECHAT_MINI_PROGRAMS: JSON.stringify({ [TEST_IDS.subAppId]: TEST_IDS.subAppSecret }),
     SESSION_SECRET,
     DATABASE_URL: 'memory://',
     PLANS: JSON.stringify(PLANS),
@@ -92,6 +94,8 @@ export function testEnv(sandboxUrl: string, extra: Record<string, string> = {}):
     LOGIN_RATE_LIMIT_MAX: '1000',
     // Background reconciler off in tests unless a test turns it on (or calls app.background.reconciler).
     RECONCILE_INTERVAL_SECONDS: '0',
+    // Tests drive a fake clock: the per-contract poll throttle is off unless a test turns it on.
+    RECONCILE_USER_MIN_INTERVAL_SECONDS: '0',
     ...extra,
   };
 }
@@ -118,8 +122,11 @@ export interface Harness {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }>;
-  /** Logs a fresh user in through the sandbox; returns the token and the openid the sandbox chose. */
-  login(openid?: string): Promise<{ token: string; openid: string }>;
+  /**
+   * Logs a user in through the sandbox, in mini-program `appId` (default WECHAT_APP_ID); returns the token and
+   * the openid WeChat gives that user under that AppID.
+   */
+  login(openid?: string, o?: { appId?: string; user?: string }): Promise<{ token: string; openid: string }>;
   close(): Promise<void>;
 }
 
@@ -195,14 +202,14 @@ export async function startHarness(
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as never };
     },
-    async login(openid) {
-      const minted = await h.control<{ code: string; openid: string }>(
-        'POST',
-        '/login-code',
-        openid ? { openid } : {},
-      );
+    async login(openid, o = {}) {
+      const minted = await h.control<{ code: string; openid: string }>('POST', '/login-code', {
+        ...(openid ? { openid } : {}),
+        ...(o.user ? { user: o.user } : {}),
+        ...(o.appId ? { appId: o.appId } : {}),
+      });
       const res = await h.call<{ token: string }>('POST', '/v1/auth/login', {
-        body: { code: minted.body.code },
+        body: { code: minted.body.code, ...(o.appId ? { appId: o.appId } : {}) },
       });
       if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
       return { token: res.body.token, openid: minted.body.openid };

@@ -1,4 +1,4 @@
-import type { BillingTermsView, ChargeState, ChargeView } from '@qianyue/api';
+import type { BillingTerms, ChargeState, ChargeView } from '@qianyue/api';
 
 /** Fen → "¥99.00" (integers only: no floating-point money). */
 export function yuan(fen: number): string {
@@ -8,12 +8,12 @@ export function yuan(fen: number): string {
 }
 
 /** What a plan card promises before signing: "每月 1 日自动扣费 ¥99.00". */
-export function billingTermsLabel(t: Pick<BillingTermsView, 'dayOfMonth' | 'amount'>): string {
+export function billingTermsLabel(t: Pick<BillingTerms, 'dayOfMonth' | 'amount'>): string {
   return `每月 ${t.dayOfMonth} 日自动扣费 ${yuan(t.amount)}`;
 }
 
 /** The pre-debit notice line under the terms. */
-export function noticeLabel(t: Pick<BillingTermsView, 'noticeLeadDays'>): string {
+export function noticeLabel(t: Pick<BillingTerms, 'noticeLeadDays'>): string {
   return `扣费前 ${t.noticeLeadDays} 天微信支付会通知您`;
 }
 

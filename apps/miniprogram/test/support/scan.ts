@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { TEST_IDS } from '@qianyue/sandbox';
+import { TEST_IDS } from '@qianyue/sandbox/testing';
 import { FIXTURES_DIR, TEST_ONLY_FILES } from './paths.ts';
 import { E2E_SESSION_SECRET } from './stack.ts';
 

@@ -3,7 +3,8 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { buildApp, loadConfig } from '@qianyue/bff';
-import { buildSandbox, fixturesDir, TEST_IDS, testSandboxConfig } from '@qianyue/sandbox';
+import { buildSandbox } from '@qianyue/sandbox';
+import { fixturesDir, TEST_IDS, testSandboxConfig } from '@qianyue/sandbox/testing';
 import { H5_DIR } from './paths.ts';
 
 /** The plans the test BFF offers (planKey → what the tests click). */

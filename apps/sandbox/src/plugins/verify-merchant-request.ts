@@ -59,10 +59,15 @@ export class SignError extends Error {
   constructor(
     readonly issue: string,
     readonly field: string,
+    /** For a signature mismatch: the message the sandbox verified against (WeChat echoes part of it). */
+    readonly signMessage?: Buffer,
   ) {
     super(issue);
   }
 }
+
+/** How much of the body the 401 echoes: WeChat shows a truncated sign message; its cut is UNCONFIRMED. */
+const ECHOED_BODY_CHARS = 32;
 
 export function verifyMerchantRequest(
   request: FastifyRequest,
@@ -93,7 +98,7 @@ export function verifyMerchantRequest(
   } catch {
     ok = false;
   }
-  if (!ok) throw new SignError('sign not match', 'signature');
+  if (!ok) throw new SignError('sign not match', 'signature', message);
   // Only a verified request records its nonce (an unsigned one must not be able to burn someone's nonce).
   if (nonces?.seen(attrs.mchid, attrs.nonce_str, Number(attrs.timestamp), clock.now())) {
     throw new SignError('nonce_str was already used within the allowed window', 'nonce_str');
@@ -110,7 +115,26 @@ export function sendSignError(reply: FastifyReply, request: FastifyRequest, err:
       field: err.field,
       location: 'authorization',
       issue: err.issue,
-      sign_information: { method: request.method, url: request.raw.url ?? '' },
+      sign_information: {
+        method: request.method,
+        url: request.raw.url ?? '',
+        // Only for a mismatch (GB: the SIGN_ERROR example): the start of what was verified, to diff against
+        // the client's own sign message, and the full message's byte length.
+        ...(err.signMessage ? truncatedSignMessage(err.signMessage) : {}),
+      },
     },
   });
+}
+
+function truncatedSignMessage(message: Buffer): {
+  truncated_sign_message: string;
+  sign_message_length: number;
+} {
+  const text = message.toString('utf8');
+  // The four header lines stay whole; the body is cut after ECHOED_BODY_CHARS characters.
+  const lines = text.split('\n');
+  const head = lines.slice(0, 4).join('\n');
+  const body = lines.slice(4).join('\n').replace(/\n$/, '');
+  const cut = [...body].slice(0, ECHOED_BODY_CHARS).join('');
+  return { truncated_sign_message: `${head}\n${cut}\n`, sign_message_length: message.length };
 }

@@ -1,15 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
-import { badControlRequest, contractNotFound } from '../errors.ts';
+import { badControlRequest, contractNotFound, singleQuery } from '../errors.ts';
 import { parseFaults } from '../faults.ts';
-import {
-  cancelSession,
-  confirmSession,
-  eduResource,
-  qsResource,
-  userTerminate,
-  viewSession,
-} from '../signing.ts';
+import { eduResource, passwordExemptAnswer } from '../resources.ts';
+import { cancelSession, confirmSession, userTerminate, viewSession } from '../signing.ts';
 import type { Contract } from '../state.ts';
 import { mintLoginCode } from './jscode2session.ts';
 import { platformRoutes } from './platform.ts';
@@ -25,10 +19,12 @@ const contractView = (c: Contract) =>
       }
     : {
         kind: 'qs',
+        mode: c.mode,
         contractId: c.contractId,
         mchId: c.mchId,
         terminationMode: c.terminationMode,
-        ...qsResource(c),
+        ...(c.subMchid ? { sub_mchid: c.subMchid } : {}),
+        ...passwordExemptAnswer(c),
       };
 
 /** The JSON control API for tests and the demo, all under /__sandbox/. */
@@ -54,6 +50,7 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
       throw badControlRequest('highRisk must be boolean');
     return mintLoginCode(ctx, {
       openid: optString(b.openid, 'openid'),
+      user: optString(b.user, 'user'),
       appId: optString(b.appId, 'appId'),
       highRisk: b.highRisk as boolean | undefined,
     });
@@ -73,7 +70,7 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
     userTerminate(ctx, req.params.contractId),
   );
   app.get(`${p}/contracts`, async (req) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = singleQuery(req.query);
     const out = [];
     for (const c of ctx.state.contracts.values()) {
       if (q.openid && c.openid !== q.openid) continue;
@@ -88,7 +85,7 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   });
 
   app.get(`${p}/deliveries`, async (req) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = singleQuery(req.query);
     const data = ctx.notifier
       .deliveries()
       .filter(
@@ -99,7 +96,7 @@ export function controlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
     return { data };
   });
   app.get(`${p}/notifications`, async (req) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = singleQuery(req.query);
     const data = ctx.notifier.notifications().filter((n) => !q.contractId || n.contractId === q.contractId);
     return { data };
   });

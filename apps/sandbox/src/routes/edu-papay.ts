@@ -1,8 +1,10 @@
 import type { EduPresignRequest, EduQueryByIdQuery, EduQueryByUserQuery } from '@qianyue/wechatpay';
 import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
-import { invalidRequest, noAuth, notFound, paramError } from '../errors.ts';
-import { eduResource, terminateContract } from '../signing.ts';
+import { invalidRequest, noAuth, notFound, paramError, WechatAnswerError } from '../errors.ts';
+import { checkOpenidPair } from '../identities.ts';
+import { eduResource } from '../resources.ts';
+import { terminateContract } from '../signing.ts';
 import type { EduContract, EduSession } from '../state.ts';
 import { eduKey } from '../state.ts';
 
@@ -24,6 +26,7 @@ export function eduPapayRoutes(app: FastifyInstance, ctx: SandboxContext): void 
     if (body.sub_appid !== undefined && m.subAppIds.length > 0 && !m.subAppIds.includes(body.sub_appid)) {
       throw paramError('sub_appid和sub_mchid不匹配', { field: '/sub_appid', location: 'body' });
     }
+    checkEduOpenids(body);
     if (!m.plans.includes(body.plan_id)) throw noAuth('商户号未开通此签约模板的权限');
     const now = clock.now();
     if (config.rules.rejectPastPeriodStart && body.period_start_date < todayCst(now)) {
@@ -53,6 +56,33 @@ export function eduPapayRoutes(app: FastifyInstance, ctx: SandboxContext): void 
     return { presign_token: token };
   });
 
+  /** openid belongs to appid (or, when allowed, to sub_appid); sub_openid to sub_appid. */
+  function checkEduOpenids(body: EduPresignRequest): void {
+    const subOwnsOpenid =
+      config.rules.eduOpenidOwner === 'appid-or-sub-appid' &&
+      body.sub_appid !== undefined &&
+      state.identities.ownerOf(body.openid)?.appid === body.sub_appid;
+    if (!subOwnsOpenid) {
+      checkOpenidPair(ctx, {
+        appid: body.appid,
+        openid: body.openid,
+        appField: 'appid',
+        openidField: 'openid',
+      });
+    }
+    if (body.sub_openid !== undefined) {
+      if (body.sub_appid === undefined) {
+        throw paramError('sub_appid和sub_openid不匹配', { field: '/sub_openid', location: 'body' });
+      }
+      checkOpenidPair(ctx, {
+        appid: body.sub_appid,
+        openid: body.sub_openid,
+        appField: 'sub_appid',
+        openidField: 'sub_openid',
+      });
+    }
+  }
+
   /** The merchant's own edu contract, or undefined (another merchant's contract is as good as absent). */
   const ownContract = (mchId: string, contractId: string, q?: { appid: string; sub_mchid?: string }) => {
     const c = state.contracts.get(contractId);
@@ -68,8 +98,10 @@ export function eduPapayRoutes(app: FastifyInstance, ctx: SandboxContext): void 
     const q = v.check<EduQueryByIdQuery>('EduQueryByIdQuery', { ...(req.query as object) }, 'query');
     const c = ownContract(req.merchant!.mchId, req.params.contract_id, q);
     if (!c) throw notFound('签约关系不存在');
-    // A terminated contract is not returned; the real code is UNCONFIRMED (contract-apis.md §1.3).
-    if (c.status === 'DELETE') throw notFound('签约关系已解除');
+    // A terminated contract is not returned: "an explicit error code", UNCONFIRMED which (§1.3): configurable.
+    if (c.status === 'DELETE') {
+      throw new WechatAnswerError(404, config.rules.notFoundCodes.eduTerminated, '签约关系已解除');
+    }
     return eduResource(c);
   });
 
@@ -90,7 +122,11 @@ export function eduPapayRoutes(app: FastifyInstance, ctx: SandboxContext): void 
         (c) => c.status === status && (q.sub_mchid === undefined || q.sub_mchid === (c.subMchid ?? '')),
       );
     if (all.length === 0 && config.rules.userWithoutContracts === 'not-found') {
-      throw notFound('用户在该模板下没有签约关系');
+      throw new WechatAnswerError(
+        404,
+        config.rules.notFoundCodes.eduNoContract,
+        '用户在该模板下没有签约关系',
+      );
     }
     const page = all.slice(offset, offset + limit).map(eduResource);
     return { ...(page.length ? { data: page } : {}), total_count: all.length, offset, limit };

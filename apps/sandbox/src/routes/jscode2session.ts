@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { MiniProgramApp } from '../config.ts';
 import type { SandboxContext } from '../context.ts';
+import { badControlRequest } from '../errors.ts';
 import { alnum } from '../platform-keys.ts';
+
+/** Every mini-program the sandbox logs users in to: the merchant's own first, then `otherApps`. */
+export function miniProgramApps(ctx: SandboxContext): MiniProgramApp[] {
+  const mp = ctx.config.miniProgram;
+  return [{ appId: mp.appId, appSecret: mp.appSecret }, ...mp.otherApps];
+}
 
 /**
  * GET /sns/jscode2session — WeChat's mini-program login exchange (spec §6.1). Errors come back as HTTP 200
@@ -20,8 +28,9 @@ export function jscode2sessionRoutes(app: FastifyInstance, ctx: SandboxContext):
     if (faults.roll(f.systemErrorRate, 'login.systemError')) return err(-1, 'system error');
     if (faults.roll(f.rateLimitRate, 'login.rateLimit'))
       return err(45011, 'api minute-quota reach limit  mustslower  retry next minute');
-    if (q.appid !== mp.appId) return err(40013, 'invalid appid');
-    if (q.secret !== mp.appSecret) return err(40125, 'invalid appsecret');
+    const app = miniProgramApps(ctx).find((a) => a.appId === q.appid);
+    if (!app) return err(40013, 'invalid appid');
+    if (q.secret !== app.appSecret) return err(40125, 'invalid appsecret');
     if (q.grant_type !== 'authorization_code') return err(40002, 'invalid grant_type');
     if (!q.js_code) return err(41008, 'missing code');
     const now = clock.now();
@@ -47,19 +56,39 @@ export function jscode2sessionRoutes(app: FastifyInstance, ctx: SandboxContext):
   });
 }
 
-/** Mints a wx.login code for an openid (a new random openid when none is given). */
+/**
+ * Mints a wx.login code in mini-program `appId` (default: the merchant's own). The openid is the user's openid
+ * under THAT AppID: `user` names the person (the same user gets another openid in another mini-program);
+ * `openid` re-logs in the person behind an openid the sandbox issued (in any of its mini-programs), or adopts
+ * an openid the caller chose; neither = a new user.
+ */
 export function mintLoginCode(
   ctx: SandboxContext,
-  o: { openid?: string; appId?: string; highRisk?: boolean },
-): { code: string; openid: string; expiresAt: number } {
-  const openid = o.openid || `o${alnum(27)}`;
+  o: { openid?: string; user?: string; appId?: string; highRisk?: boolean },
+): { code: string; openid: string; user: string; appId: string; expiresAt: number } {
+  const appId = o.appId || ctx.config.miniProgram.appId;
+  if (!miniProgramApps(ctx).some((a) => a.appId === appId)) {
+    throw badControlRequest('appId is not one of the sandbox mini-programs (miniProgram.appId / otherApps)');
+  }
+  const ids = ctx.state.identities;
+  let user: string;
+  let openid: string;
+  if (o.user !== undefined) {
+    user = o.user;
+    openid = ids.openidFor(appId, user);
+  } else if (o.openid !== undefined) {
+    const owner = ids.ownerOf(o.openid) ?? ids.adopt(appId, o.openid);
+    user = owner.user;
+    openid = ids.translate(o.openid, appId);
+  } else {
+    user = ids.newUser();
+    openid = ids.openidFor(appId, user);
+  }
   const code = alnum(32);
-  const expiresAt = ctx.clock.now() + ctx.config.miniProgram.codeTtlSeconds;
-  ctx.state.addLoginCode(
-    { code, openid, appId: o.appId || ctx.config.miniProgram.appId, expiresAt },
-    ctx.clock.now(),
-  );
+  const now = ctx.clock.now();
+  const expiresAt = now + ctx.config.miniProgram.codeTtlSeconds;
+  ctx.state.addLoginCode({ code, openid, appId, expiresAt }, now);
   if (o.highRisk === true) ctx.state.highRiskOpenids.add(openid);
   if (o.highRisk === false) ctx.state.highRiskOpenids.delete(openid);
-  return { code, openid, expiresAt };
+  return { code, openid, user, appId, expiresAt };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SandboxContext } from '../context.ts';
-import { SandboxError } from '../errors.ts';
+import { SandboxError, singleQuery } from '../errors.ts';
 import { viewSession } from '../signing.ts';
 
 const esc = (s: string) =>
@@ -66,7 +66,7 @@ fetch('/__sandbox/deliveries').then(r=>r.json()).then(j=>fill('deliveries',list(
   );
 
   app.get('/sign', async (req, reply) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = singleQuery(req.query);
     const token = q.presign_token ?? q.pre_entrustweb_id;
     if (!token) {
       return sendHtml(reply, 400, page('签约', '<p id="result">缺少 presign_token 或 pre_entrustweb_id</p>'));
@@ -91,10 +91,12 @@ fetch('/__sandbox/deliveries').then(r=>r.json()).then(j=>fill('deliveries',list(
           ]
         : [
             ['产品', '免密支付'],
+            ['签约方式 mode', view.mode],
             ['签约账户', view.contractDisplayAccount],
             ['service_id', view.serviceId],
             ['协议号', view.outContractCode],
-            ['openid', view.openid ?? view.subOpenid],
+            ['openid', view.openid],
+            ['sub_openid', view.subOpenid],
           ];
     const pending = view.status === 'PENDING';
     const body = `<h1>${view.kind === 'edu' ? '开通教育续费通' : '开通免密支付'}</h1>
@@ -123,7 +125,7 @@ document.getElementById('cancel').addEventListener('click',function(){act('cance
   });
 
   app.get('/login', async (req, reply) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = singleQuery(req.query);
     const returnUrl = safeReturnUrl(q.return_url);
     const body = `<h1>模拟微信登录 wx.login</h1>
 <label>openid（留空则随机）<br><input id="openid" value="${esc(q.openid ?? '')}" size="32"></label><br>

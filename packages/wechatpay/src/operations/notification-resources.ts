@@ -92,5 +92,6 @@ export const PASSWORD_EXEMPT_RESOURCE_OWNER_FIELDS: Readonly<
 > = Object.freeze({
   normal: ['mchid', 'appid', 'openid'],
   'service-provider': ['sp_mchid', 'sub_mchid', 'sp_appid', 'sub_appid', 'sp_openid', 'sub_openid'],
-  qs: ['mchid', 'appid', 'openid', 'sub_appid', 'sub_openid'],
+  // sub_mchid is a "maybe" for qs (contract-apis-next.md §3); the sandbox sends it.
+  qs: ['mchid', 'sub_mchid', 'appid', 'sub_appid', 'openid', 'sub_openid'],
 });

@@ -3,6 +3,7 @@ import * as m0001 from './0001-sessions-contracts.ts';
 import * as m0002 from './0002-notification-inbox.ts';
 import * as m0003 from './0003-notification-rejections.ts';
 import * as m0004 from './0004-contracts-last-reconciled.ts';
+import * as m0005 from './0005-members-and-session-app.ts';
 import * as m0007 from './0007-charges.ts';
 import * as m0008 from './0008-billing-budget.ts';
 
@@ -14,6 +15,7 @@ export const migrationProvider: MigrationProvider = {
       '0002-notification-inbox': m0002,
       '0003-notification-rejections': m0003,
       '0004-contracts-last-reconciled': m0004,
+      '0005-members-and-session-app': m0005,
       '0007-charges': m0007,
       '0008-billing-budget': m0008,
     };

@@ -1,8 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorReplies, LoginBody, LoginReply, routes } from '@qianyue/api';
 
-/** POST /v1/auth/login: wx.login code → jscode2session → server-side session. The client never names an openid. */
-const login: FastifyPluginAsyncTypebox<{ maxPerMinute: number }> = async (app, opts) => {
+/**
+ * POST /v1/auth/login: wx.login code → jscode2session of the mini-program that called wx.login → server-side
+ * session. The client never names an openid.
+ */
+const login: FastifyPluginAsyncTypebox<{ maxPerMinute: number; defaultAppId: string }> = async (
+  app,
+  opts,
+) => {
   app.post(
     routes.login.url,
     {
@@ -14,8 +20,9 @@ const login: FastifyPluginAsyncTypebox<{ maxPerMinute: number }> = async (app, o
       schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginReply, ...errorReplies } },
     },
     async (request) => {
-      const { openid, sessionKey } = await app.code2session(request.body.code);
-      const session = await app.sessions.issue(openid, sessionKey);
+      const appId = request.body.appId ?? opts.defaultAppId;
+      const { openid, sessionKey } = await app.code2session(request.body.code, appId);
+      const session = await app.sessions.issue(openid, sessionKey, appId);
       return { token: session.token, expiresAt: session.expiresAt.toISOString() };
     },
   );

@@ -14,7 +14,8 @@ const presign: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PresignReply, ...errorReplies },
       },
     },
-    async (request) => app.contracts.presign(request.openid, request.body.planKey),
+    async (request) =>
+      app.contracts.presign({ openid: request.openid, appId: request.appId }, request.body.planKey),
   );
 };
 export default presign;

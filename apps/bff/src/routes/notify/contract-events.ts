@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config.ts';
 import { isDatabaseUnavailable } from '../../db/create-database.ts';
 import { createRejectionsRepository } from '../../db/rejections-repository.ts';
 import { DatabaseUnavailableError } from '../../errors.ts';
+import { isRejected, type NotificationOutcome, outcomeOfError } from '../../notifications/outcomes.ts';
 
 /**
  * WeChat Pay → BFF. Registered in its own encapsulated context so the JSON parser here keeps the RAW body
@@ -19,23 +20,15 @@ export default async function contractEvents(
 ) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  const outcomeOfError = (err: unknown): string => {
-    const code = (err as { code?: string }).code ?? '';
-    if (code === 'WECHATPAY_SIGNATURE_PROBE') return 'rejected_probe';
-    if (code === 'WECHATPAY_CLOCK_SKEW') return 'rejected_stale';
-    if (code.startsWith('WECHATPAY_SIGNATURE') || code === 'WECHATPAY_HEADER_MISSING')
-      return 'rejected_signature';
-    if (code === 'WECHATPAY_SERIAL_UNKNOWN') return 'rejected_unknown_serial';
-    if (code === 'WECHATPAY_DECRYPT_FAILED') return 'rejected_decrypt';
-    if (code === 'WECHATPAY_NOTIFICATION_MALFORMED') return 'rejected_malformed';
-    if (code === 'BFF_NOTIFICATION_FOREIGN') return 'rejected_foreign';
-    return 'error';
-  };
-
   const rejections = createRejectionsRepository(app.db);
   /** Best effort: the operations console lists refused posts; recording never changes the answer. */
-  const recordRejection = async (request: FastifyRequest, family: string, outcome: string, err: unknown) => {
-    if (!outcome.startsWith('rejected_')) return;
+  const recordRejection = async (
+    request: FastifyRequest,
+    family: string,
+    outcome: NotificationOutcome,
+    err: unknown,
+  ) => {
+    if (!isRejected(outcome)) return;
     const header = (name: string) => {
       const v = request.headers[name];
       return typeof v === 'string' ? v.slice(0, 128) : null;
@@ -95,12 +88,17 @@ export default async function contractEvents(
   };
 
   const options = { config: { notify: true, rateLimit: false }, schema: { hide: true } } as const;
-  app.post(routes.notifyEduPapay.url, options, async (request, reply) => {
-    await handler(request, 'edu-papay');
-    return reply.code(204).send();
-  });
-  app.post(routes.notifyPasswordExempt.url, options, async (request, reply) => {
-    await handler(request, 'password-exempt');
-    return reply.code(204).send();
-  });
+  // The edu URL is set at onboarding; password-exempt plans send their own path as notify_url (one per
+  // family and mode if the merchant wants: a path is allowed where a query string is not).
+  const paths = new Map<string, string>([
+    [routes.notifyEduPapay.url, 'edu-papay'],
+    [routes.notifyPasswordExempt.url, 'password-exempt'],
+  ]);
+  for (const p of opts.config.plans) if (p.family === 'password-exempt') paths.set(p.notifyPath, p.family);
+  for (const [url, family] of paths) {
+    app.post(url, options, async (request, reply) => {
+      await handler(request, family);
+      return reply.code(204).send();
+    });
+  }
 }
