@@ -156,20 +156,39 @@ export function createLedger(db: BillingDb) {
      * first learns that attempt's outcome.
      */
     async cancelEnded(now: Date, limit: number): Promise<number> {
-      const r = await sql<{
-        id: string;
-      }>`update charges set state = 'CANCELLED', closed_at = ${now}::timestamptz,
-          updated_at = ${now}::timestamptz, failure_code = 'CONTRACT_ENDED'
-        where id in (
-          select ch.id from charges ch join contracts c on c.id = ch.contract_id
-          left join charge_attempts a on a.out_trade_no = ch.out_trade_no
-          where ch.state in ('SCHEDULED','NOTICE_SENT','DEBIT_REQUESTED') and c.state <> 'SIGNED'
-            and (ch.out_trade_no is null or a.status in ('PAY_FAIL','REJECTED'))
-          limit ${limit} for update of ch skip locked)
-        returning id`.execute(db);
-      for (const row of r.rows)
-        await ledger.event(row.id, now, { call: 'cancel', outcome: 'applied', code: 'CONTRACT_ENDED' });
-      return r.rows.length;
+      return db.transaction().execute(async (trx) => {
+        // A batch of ended contracts not yet closed for billing (partial index), stamped in the same statement.
+        const ended = await sql<{ id: string }>`update contracts set billing_closed_at = ${now}::timestamptz
+          where id in (
+            select id from contracts
+            where billing_planned_at is not null and billing_closed_at is null and state <> 'SIGNED'
+            limit ${limit} for update skip locked)
+          returning id`.execute(trx);
+        if (ended.rows.length === 0) return 0;
+        const ids = ended.rows.map((r) => r.id);
+        // Their open periods without a debit in flight. One in flight is left to the cycle, which learns its
+        // outcome first and then cancels the period instead of retrying.
+        const r = await sql<{
+          id: string;
+        }>`update charges set state = 'CANCELLED', closed_at = ${now}::timestamptz,
+            updated_at = ${now}::timestamptz, failure_code = 'CONTRACT_ENDED'
+          where id in (
+            select ch.id from charges ch
+            left join charge_attempts a on a.out_trade_no = ch.out_trade_no
+            where ch.contract_id in (${sql.join(ids)})
+              and ch.state in ('SCHEDULED','NOTICE_SENT','DEBIT_REQUESTED')
+              and (ch.out_trade_no is null or a.status in ('PAY_FAIL','REJECTED'))
+            for update of ch)
+          returning id`.execute(trx);
+        for (const row of r.rows)
+          await ledger.event(
+            row.id,
+            now,
+            { call: 'cancel', outcome: 'applied', code: 'CONTRACT_ENDED' },
+            trx,
+          );
+        return r.rows.length;
+      });
     },
 
     /** Claims due open periods for this replica: their next_action_at moves to the lease end in the same statement. */
