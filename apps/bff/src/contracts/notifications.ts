@@ -35,7 +35,9 @@ export function createNotifications(c: ContractsContext, reconcile: ReturnType<t
     for (const f of candidates) {
       if (!f.isOurs(event)) continue;
       // Only rows whose sign link was handed out: a row still being created cannot be what was signed.
-      const row = await c.repo.findLatestReadyForUserPlan(key.user, f.plan.planKey, states, trx);
+      const row = await c.repo.findLatestForUserPlan(key.user, f.plan.planKey, states, trx, {
+        readyOnly: true,
+      });
       if (row && !row.wechat_contract_id) return row;
     }
     return undefined;

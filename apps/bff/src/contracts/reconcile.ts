@@ -48,13 +48,14 @@ export function createReconcile(c: ContractsContext) {
     return (await c.repo.findById(row.id)) ?? row;
   }
 
+  // Nobody waits on a background check: every attempt may use its whole timeout.
+  const backgroundDeadline = () =>
+    c.nowMs() + c.config.wechatpay.timeoutMs * c.config.wechatpay.maxAttempts + 2_000;
+
   async function reconcileContract(row: ContractRow, trigger: ReconcileTrigger): Promise<ContractRow> {
     const from = row.state;
     try {
-      const after = await check(
-        row,
-        trigger === 'background' ? c.nowMs() + c.config.wechatpay.budgetMs * 2 : c.deadline(),
-      );
+      const after = await check(row, trigger === 'background' ? backgroundDeadline() : c.deadline());
       c.metrics.reconciliations.inc({
         trigger,
         from,

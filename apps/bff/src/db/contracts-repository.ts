@@ -44,19 +44,16 @@ export interface ContractsRepository {
   listForOwner(openid: string): Promise<ContractRow[]>;
   findByOutContractCode(code: string, db?: Db): Promise<ContractRow | undefined>;
   findByWechatId(family: Family, wechatContractId: string, db?: Db): Promise<ContractRow | undefined>;
-  /** The newest contract of a user on a plan in any of `states`. */
+  /**
+   * The newest contract of a user on a plan in any of `states`; `readyOnly`: among contracts whose sign link
+   * was handed out (presign READY).
+   */
   findLatestForUserPlan(
     openid: string,
     planKey: string,
     states: ContractState[],
     db?: Db,
-  ): Promise<ContractRow | undefined>;
-  /** Same, among contracts whose sign link was handed out (presign READY). */
-  findLatestReadyForUserPlan(
-    openid: string,
-    planKey: string,
-    states: ContractState[],
-    db?: Db,
+    o?: { readyOnly?: boolean },
   ): Promise<ContractRow | undefined>;
   claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
   completePresign(
@@ -136,26 +133,14 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .where('family', '=', family)
         .where('wechat_contract_id', '=', wechatContractId)
         .executeTakeFirst(),
-    findLatestForUserPlan: (openid, planKey, states, d = db) =>
+    findLatestForUserPlan: (openid, planKey, states, d = db, o = {}) =>
       d
         .selectFrom('contracts')
         .selectAll()
         .where('openid', '=', openid)
         .where('plan_key', '=', planKey)
         .where('state', 'in', states)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
-
-    findLatestReadyForUserPlan: (openid, planKey, states, d = db) =>
-      d
-        .selectFrom('contracts')
-        .selectAll()
-        .where('openid', '=', openid)
-        .where('plan_key', '=', planKey)
-        .where('state', 'in', states)
-        .where('presign_status', '=', 'READY')
+        .$if(o.readyOnly === true, (q) => q.where('presign_status', '=', 'READY'))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(1)

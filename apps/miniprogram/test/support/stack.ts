@@ -22,7 +22,7 @@ export const TEST_PLANS = [
     serviceId: TEST_IDS.serviceId,
     name: '会员免密支付',
     description: '会员费用免密支付，可随时解约',
-    displayAccount: '会员账户',
+    accountTemplate: '会员{member}',
   },
 ] as const;
 
