@@ -10,6 +10,7 @@ import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
+import billingPlugin from './billing/plugin.ts';
 import { type AppConfig, loggerOptions } from './config.ts';
 import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
@@ -166,6 +167,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   });
 
   await app.register(backgroundPlugin, { config, clock });
+  await app.register(billingPlugin, { config, clock });
 
   // 3. routes
   await app.register(healthRoutes);

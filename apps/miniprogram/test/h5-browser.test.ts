@@ -52,6 +52,11 @@ describe('H5 demo in Chromium: login → plans → sign in the sandbox page → 
     try {
       await openPlans(page);
       expect(await textOf(page, '#plan-state-edu-monthly')).toBe('未签约');
+      // The billing terms, before the user signs (billing issue: "每月 1 日自动扣费 ¥99.00").
+      expect(await textOf(page, '#plan-terms-edu-monthly')).toBe(
+        '每月 1 日自动扣费 ¥99.00（扣费前 1 天微信支付会通知您）',
+      );
+      expect(await page.locator('#plan-terms-vip-autopay').count()).toBe(0);
       const contractId = await signIn(page, 'edu-monthly', 'confirm');
       expect(await textOf(page, '#result-state:visible')).toBe('已签约');
       await screenshot(page, 'edu-papay-signed-result');

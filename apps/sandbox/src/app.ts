@@ -18,6 +18,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { createBillingState } from './billing-state.ts';
 import { type Clock, createSandboxClock } from './clock.ts';
 import type { MerchantConfig, SandboxConfig } from './config.ts';
 import type { SandboxContext } from './context.ts';
@@ -34,9 +35,11 @@ import {
 } from './plugins/verify-merchant-request.ts';
 import { createPrng } from './prng.ts';
 import { createNonceCache } from './replay.ts';
+import { billingControlRoutes } from './routes/billing-control.ts';
 import { certificatesRoutes } from './routes/certificates.ts';
 import { controlRoutes } from './routes/control.ts';
 import { eduPapayRoutes } from './routes/edu-papay.ts';
+import { eduPapayBillingRoutes } from './routes/edu-papay-billing.ts';
 import { jscode2sessionRoutes } from './routes/jscode2session.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { passwordExemptRoutes } from './routes/password-exempt.ts';
@@ -87,6 +90,7 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
     platform,
     merchants,
     faults,
+    billing: createBillingState(),
     state: createSandboxState({
       highRiskOpenids: config.miniProgram.highRiskOpenids,
       seed: config.seed,
@@ -186,6 +190,7 @@ export async function buildSandbox(config: SandboxConfig, deps: SandboxDeps = {}
           .send(),
       );
       controlRoutes(control, ctx);
+      billingControlRoutes(control, ctx);
       pageRoutes(control, ctx);
     });
   }
@@ -278,6 +283,7 @@ function apiV3Scope(v3: FastifyInstance, ctx: SandboxContext): void {
   );
 
   eduPapayRoutes(v3, ctx);
+  eduPapayBillingRoutes(v3, ctx);
   passwordExemptPresignRoutes(v3, ctx);
   passwordExemptRoutes(v3, ctx);
   certificatesRoutes(v3, ctx);

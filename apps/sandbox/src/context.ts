@@ -1,3 +1,4 @@
+import type { BillingState } from './billing-state.ts';
 import type { SandboxClock } from './clock.ts';
 import type { MerchantConfig, SandboxConfig } from './config.ts';
 import type { FaultEngine } from './faults.ts';
@@ -13,6 +14,8 @@ export interface SandboxContext {
   config: SandboxConfig;
   clock: SandboxClock;
   state: SandboxState;
+  /** The edu-papay debit cycle: notices, orders, outcome knobs. */
+  billing: BillingState;
   notifier: Notifier;
   faults: FaultEngine;
   platform: PlatformKeys;

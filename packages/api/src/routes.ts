@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { LoginBody, LoginReply } from './auth.ts';
+import { ContractChargesReply } from './charges.ts';
 import {
   Contract,
   ContractParams,
@@ -35,6 +36,13 @@ export const routes = {
     params: ContractParams,
     querystring: ContractQuery,
     reply: Contract,
+  },
+  contractCharges: {
+    method: 'GET',
+    url: '/v1/contracts/:contractId/charges',
+    auth: true,
+    params: ContractParams,
+    reply: ContractChargesReply,
   },
   terminateContract: {
     method: 'POST',

@@ -25,6 +25,8 @@ export {
   MAX_CLOCK_SKEW_SECONDS,
   SIGNTEST_PREFIX,
 } from './constants.ts';
+// edu-papay debit cycle (issue 16): notice, debit, order queries, debit-result resource.
+export { createEduBillingApi, type EduBillingApi } from './edu-billing-client.ts';
 export {
   AnswerFormatError,
   ApiError,
@@ -79,10 +81,37 @@ export {
   eduTerminateOperation,
 } from './operations/edu-papay-contract.ts';
 export {
+  EDU_TRADE_STATES,
+  EduOrder,
+  EduOrderQuery,
+  EduOutTradeNoParams,
+  type EduTradeState,
+  EduTransactionIdParams,
+  eduOrderByIdOperation,
+  eduOrderByOutTradeNoOperation,
+} from './operations/edu-papay-order-query.ts';
+export {
   EduPresignRequest,
   EduPresignResponse,
   eduPresignOperation,
 } from './operations/edu-papay-presign.ts';
+export {
+  DebitNotifyUrl,
+  EduDebitRequest,
+  eduDebitOperation,
+  OUT_TRADE_NO_PATTERN,
+  OutTradeNo,
+} from './operations/edu-papay-transaction.ts';
+export {
+  DEFAULT_DEBIT_RESULT_EVENT_TYPES,
+  type DebitResultEventTypes,
+  type DebitResultKind,
+  readDebitResult,
+} from './operations/edu-papay-transaction-result.ts';
+export {
+  EduUserNotificationRequest,
+  eduSendUserNotificationOperation,
+} from './operations/edu-papay-user-notification.ts';
 export {
   EduContractResource,
   PASSWORD_EXEMPT_RESOURCE_OWNER_FIELDS,

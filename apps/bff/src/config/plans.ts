@@ -261,6 +261,8 @@ export function sandboxDefaultPlans(ids: { planId?: string; serviceId?: number }
       planId: ids.planId ?? '101164396123311331',
       name: '教育续费（月付）',
       description: 'Sandbox demo: edu-papay monthly renewal',
+      // The demo bills it (docs/billing.md): shown on the plan card, charged by the scheduler.
+      billing: { amount: 9900, currency: 'CNY', dayOfMonth: 1, description: '月度课程费', noticeLeadDays: 1 },
     },
     {
       planKey: 'vip-autopay',

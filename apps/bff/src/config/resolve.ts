@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_BASE_URL } from '@qianyue/wechatpay';
 import { envSchema } from 'env-schema';
+import { type BillingSettings, resolveBillingSettings } from '../billing/settings.ts';
 import { BffConfigError } from '../errors.ts';
 import { eventTypes } from './event-types.ts';
 import { hardeningSettings } from './hardening.ts';
@@ -174,6 +175,17 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
   const types = eventTypes(s, raw);
   const admin = adminToken(s);
   const hardening = hardeningSettings(raw, s, production);
+  let billing: BillingSettings | undefined;
+  try {
+    billing = resolveBillingSettings(env);
+  } catch (err) {
+    if (!(err instanceof BffConfigError)) throw err;
+    problems.add(
+      err.variable,
+      err.message.slice(err.variable.length + 2),
+      'docs/billing.md lists the billing settings',
+    );
+  }
   if (problems.items.length > 0) return { problems: problems.items };
 
   const settings: AppConfig = {
@@ -240,6 +252,7 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
       ...hardening,
     },
     ...(admin ? { admin } : {}),
+    ...(billing ? { billing } : {}),
   };
   return { settings, problems: [] };
 }

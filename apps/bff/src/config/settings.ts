@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { EventTypeMap } from '@qianyue/wechatpay';
+import type { BillingSettings } from '../billing/settings.ts';
 import type { HardeningSettings } from './hardening.ts';
 import type { PlanConfig } from './plans.ts';
 
@@ -73,6 +74,8 @@ export interface AppConfig {
   } & HardeningSettings;
   /** Operations console credential; undefined = console disabled. */
   admin?: { token: Buffer };
+  /** Recurring edu-papay debits (src/billing/settings.ts); absent = the documented defaults. */
+  billing?: BillingSettings;
 }
 
 /**

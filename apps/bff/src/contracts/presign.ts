@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { PresignReply } from '@qianyue/api';
+import { firstDueDay } from '../billing/calendar.ts';
 import type { PlanConfig } from '../config.ts';
 import {
   AlreadySignedError,
@@ -48,7 +49,13 @@ export function createPresign(c: ContractsContext) {
         family: p.family,
         outContractCode: newOutContractCode(),
         displayAccount: accountName(p.accountTemplate, memberNo),
-        periodStartDate: p.family === 'edu-papay' ? periodStartDate(c.clock.now()) : null,
+        // A billed plan debits on its dayOfMonth (what the plan card promised): the first such day after today.
+        periodStartDate:
+          p.family === 'edu-papay'
+            ? p.billing
+              ? firstDueDay(null, c.clock.now(), p.billing.dayOfMonth)
+              : periodStartDate(c.clock.now())
+            : null,
         now: t,
       },
       reuseUntil: new Date(t.getTime() + REUSE_MARGIN_SECONDS * 1000),

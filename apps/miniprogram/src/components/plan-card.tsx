@@ -1,5 +1,6 @@
 import type { Plan } from '@qianyue/api';
 import { Button, Text, View } from '@tarojs/components';
+import { billingTermsLabel, noticeLabel } from '../services/billing-view.ts';
 import { stateLabel } from '../services/contract-view.ts';
 
 function signLabel(plan: Plan): string {
@@ -35,9 +36,19 @@ export function PlanCard(props: {
         </Text>
       </View>
       <Text className="card__desc">{plan.description}</Text>
+      {plan.billing ? <BillingTerms plan={plan} billing={plan.billing} /> : null}
       <Text className="card__meta">{FAMILY_LABELS[plan.family] ?? plan.family}</Text>
       {plan.state !== 'SIGNED' ? <SignAction {...props} /> : null}
     </View>
+  );
+}
+
+/** What the user agrees to be charged, shown before signing ("每月 1 日自动扣费 ¥99.00"). */
+function BillingTerms({ plan, billing }: { plan: Plan; billing: NonNullable<Plan['billing']> }) {
+  return (
+    <Text className="card__terms" id={`plan-terms-${plan.planKey}`}>
+      {billingTermsLabel(billing)}（{noticeLabel(billing)}）
+    </Text>
   );
 }
 

@@ -1,5 +1,6 @@
 import type {
   Contract,
+  ContractChargesReply,
   ContractsReply,
   LoginBody,
   LoginReply,
@@ -15,7 +16,7 @@ import type { Session } from './session.ts';
 
 type ClientRoute = Extract<
   RouteName,
-  'login' | 'plans' | 'presign' | 'listContracts' | 'getContract' | 'terminateContract'
+  'login' | 'plans' | 'presign' | 'listContracts' | 'getContract' | 'terminateContract' | 'contractCharges'
 >;
 
 /**
@@ -29,6 +30,7 @@ export const ROUTES = {
   listContracts: { method: 'GET', url: '/v1/contracts' },
   getContract: { method: 'GET', url: '/v1/contracts/:contractId' },
   terminateContract: { method: 'POST', url: '/v1/contracts/:contractId/terminate' },
+  contractCharges: { method: 'GET', url: '/v1/contracts/:contractId/charges' },
 } as const satisfies { [K in ClientRoute]: { method: Routes[K]['method']; url: Routes[K]['url'] } };
 
 export function fillPath(url: string, params: Record<string, string>): string {
@@ -46,6 +48,8 @@ export interface BffClient {
   contracts(): Promise<ContractsReply>;
   contract(contractId: string, o?: { reconcile?: boolean }): Promise<Contract>;
   terminate(contractId: string): Promise<Contract>;
+  /** A billed contract's next debit and history. */
+  charges(contractId: string): Promise<ContractChargesReply>;
 }
 
 export function createBffClient(o: { http: HttpClient; session: () => Session }): BffClient {
@@ -91,6 +95,11 @@ export function createBffClient(o: { http: HttpClient; session: () => Session })
       authed<Contract>({
         method: ROUTES.terminateContract.method,
         path: fillPath(ROUTES.terminateContract.url, { contractId }),
+      }),
+    charges: (contractId) =>
+      authed<ContractChargesReply>({
+        method: ROUTES.contractCharges.method,
+        path: fillPath(ROUTES.contractCharges.url, { contractId }),
       }),
   };
 }

@@ -15,6 +15,7 @@ export const TEST_PLANS = [
     planId: TEST_IDS.planId,
     name: '教育续费（月付）',
     description: '每月自动续费课程，可随时解约',
+    billing: { amount: 9900, currency: 'CNY', dayOfMonth: 1, description: '月度课程费', noticeLeadDays: 1 },
   },
   {
     planKey: 'vip-autopay',

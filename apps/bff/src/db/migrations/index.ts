@@ -5,6 +5,9 @@ import * as m0003 from './0003-notification-rejections.ts';
 import * as m0004 from './0004-contracts-last-reconciled.ts';
 import * as m0005 from './0005-members-and-session-app.ts';
 import * as m0006 from './0006-notification-rejections-aggregated.ts';
+import * as m0007 from './0007-charges.ts';
+import * as m0008 from './0008-billing-budget.ts';
+import * as m0009 from './0009-contracts-billing-closed.ts';
 
 /** Static list (no directory scanning), so migrations work the same under tsx, vitest and a bundle. */
 export const migrationProvider: MigrationProvider = {
@@ -16,6 +19,9 @@ export const migrationProvider: MigrationProvider = {
       '0004-contracts-last-reconciled': m0004,
       '0005-members-and-session-app': m0005,
       '0006-notification-rejections-aggregated': m0006,
+      '0007-charges': m0007,
+      '0008-billing-budget': m0008,
+      '0009-contracts-billing-closed': m0009,
     };
   },
 };

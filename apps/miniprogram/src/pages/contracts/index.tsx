@@ -2,6 +2,7 @@ import type { Contract, ContractsReply } from '@qianyue/api';
 import { Button, Text, View } from '@tarojs/components';
 import Taro, { useDidShow } from '@tarojs/taro';
 import { useRef, useState } from 'react';
+import { ContractCharges } from '../../components/contract-charges.tsx';
 import { ActionErrorNotice, ErrorView, Loading } from '../../components/error-view.tsx';
 import { useResource } from '../../hooks/use-resource.ts';
 import { useServices } from '../../services/context.ts';
@@ -110,6 +111,9 @@ export default function ContractsPage() {
                 </Text>
               </View>
               <ContractDates c={c} />
+              {c.family === 'edu-papay' && c.state !== 'PENDING' ? (
+                <ContractCharges contractId={c.contractId} />
+              ) : null}
               {c.state === 'SIGNED' ? (
                 <View className="card__actions">
                   <Button

@@ -1,0 +1,343 @@
+import { ApiError, type EduBillingApi, type EduOrder } from '@qianyue/wechatpay';
+import { addDays, chinaDay, dayStart, daysBetween } from './calendar.ts';
+import { type Ledger, newOutTradeNo, noticeAt } from './ledger.ts';
+import { afterFailedAttempt, applyOrder } from './order-results.ts';
+import type { BillingAccount, BillingSettings, BillingTerms } from './settings.ts';
+import type { ChargeRow } from './tables.ts';
+
+export interface CycleDeps {
+  ledger: Ledger;
+  api: EduBillingApi;
+  settings: BillingSettings;
+  termsOf: (planKey: string) => BillingTerms | undefined;
+  /** Unix seconds. */
+  now: () => number;
+  /** The plan's AppID (and sub-merchant in service-provider mode) for its notices, debits and queries. */
+  accountOf: (planKey: string) => BillingAccount | undefined;
+  notifyUrl: () => string;
+  /** Waits for the fleet-wide WeChat request budget (no-op without one). */
+  budget: () => Promise<void>;
+  /** A contract WeChat says is gone: reconcile it (it turns TERMINATED, then its periods are cancelled). */
+  contractGone: (contractId: string) => Promise<void>;
+}
+
+type Outcome = { ok: true } | { ok: false; known: boolean; code: string; message?: string; status?: number };
+
+/** A WeChat call's outcome: ok, a definite refusal (4xx other than 429), or unknown (timeout, 5xx, 429…). */
+async function attempt(fn: () => Promise<void>): Promise<Outcome> {
+  try {
+    await fn();
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+      return {
+        ok: false,
+        known: true,
+        code: err.apiCode ?? `HTTP_${err.status}`,
+        message: err.apiMessage,
+        status: err.status,
+      };
+    }
+    return { ok: false, known: false, code: (err as { code?: string }).code ?? 'UNKNOWN' };
+  }
+}
+
+/**
+ * One step of one claimed period: whatever is due now (notice, debit, asking WeChat about an attempt, retry,
+ * give up, cancel). The period was claimed with a lease; every move below is a compare-and-set, and the only
+ * statement that creates an order number does so in a transaction that re-checks the contract and the period.
+ */
+export function createChargeCycle(d: CycleDeps) {
+  const { ledger, settings } = d;
+  const date = () => new Date(d.now() * 1000);
+  const later = (seconds: number) => new Date((d.now() + seconds) * 1000);
+  const account = (c: ChargeRow): BillingAccount => {
+    const a = d.accountOf(c.plan_key);
+    // A plan removed from PLANS while periods are open: its periods wait (and are visible) rather than guess.
+    if (!a) throw new Error(`plan ${c.plan_key} is not configured`);
+    return a;
+  };
+
+  async function reschedule(c: ChargeRow, at: Date) {
+    await ledger.update(ledger.db, c, { next_action_at: at, updated_at: date() });
+  }
+
+  async function cancel(c: ChargeRow) {
+    const now = date();
+    if (
+      await ledger.update(ledger.db, c, {
+        state: 'CANCELLED',
+        failure_code: 'CONTRACT_ENDED',
+        closed_at: now,
+        updated_at: now,
+      })
+    ) {
+      await ledger.event(c.id, now, { call: 'cancel', outcome: 'applied', code: 'CONTRACT_ENDED' });
+    }
+  }
+
+  async function sendNotice(c: ChargeRow, wechatContractId: string) {
+    await d.budget();
+    const r = await attempt(() => d.api.sendNotice(wechatContractId, account(c)));
+    const now = date();
+    if (r.ok) {
+      const today = chinaDay(d.now());
+      const debitDay = [c.due_date, addDays(today, settings.noticeLeadDaysMin)].sort()[1]!;
+      await ledger.update(ledger.db, c, {
+        state: c.state === 'SCHEDULED' ? 'NOTICE_SENT' : c.state,
+        notice_day: today,
+        next_action_at: new Date(dayStart(debitDay) * 1000),
+        updated_at: now,
+      });
+      await ledger.event(c.id, now, { call: 'notice', outcome: 'ok', detail: `debit on ${debitDay}` });
+      return;
+    }
+    await ledger.event(c.id, now, {
+      call: 'notice',
+      outcome: r.known ? 'rejected' : 'unknown',
+      code: r.code,
+      detail: r.message ?? null,
+    });
+    if (r.known && settings.contractGoneCodes.includes(r.code)) await d.contractGone(c.contract_id);
+    await reschedule(c, later(settings.callRetrySeconds));
+  }
+
+  /** A notice WeChat accepted, still inside its window for a debit today. */
+  const noticeValid = (c: ChargeRow) => {
+    if (!c.notice_day) return false;
+    const lead = daysBetween(c.notice_day, chinaDay(d.now()));
+    return lead >= settings.noticeLeadDaysMin && lead <= settings.noticeLeadDaysMax;
+  };
+
+  /** Stores a new order number (contract and period re-checked under lock), then debits with it. */
+  async function newAttempt(c: ChargeRow) {
+    const now = date();
+    const outTradeNo = newOutTradeNo();
+    const created = await ledger.transaction(async (trx) => {
+      const cur = await ledger.lockCharge(trx, c.id);
+      if (!cur || cur.state !== c.state || cur.out_trade_no !== c.out_trade_no) return undefined;
+      const contract = await ledger.contractOf(trx, c.contract_id);
+      if (contract?.state !== 'SIGNED') return undefined;
+      await trx
+        .insertInto('charge_attempts')
+        .values({
+          out_trade_no: outTradeNo,
+          charge_id: c.id,
+          attempt_no: cur.attempts + 1,
+          status: 'CREATED',
+          trade_state: null,
+          reason: null,
+          transaction_id: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await ledger.update(trx, cur, {
+        state: 'DEBIT_REQUESTED',
+        attempts: cur.attempts + 1,
+        out_trade_no: outTradeNo,
+        // If this replica dies after the call, the next pass asks WeChat about this number first.
+        next_action_at: later(settings.callRetrySeconds),
+        updated_at: now,
+      });
+      return {
+        ...cur,
+        state: 'DEBIT_REQUESTED' as const,
+        attempts: cur.attempts + 1,
+        out_trade_no: outTradeNo,
+      };
+    });
+    if (created) await debit(created);
+  }
+
+  async function debit(c: ChargeRow & { out_trade_no: string }) {
+    const contract = await ledger.contractOf(ledger.db, c.contract_id);
+    if (!contract?.wechat_contract_id) return;
+    await d.budget();
+    const r = await attempt(() =>
+      d.api.debit({
+        ...account(c),
+        body: c.description,
+        out_trade_no: c.out_trade_no,
+        notify_url: d.notifyUrl(),
+        contract_id: contract.wechat_contract_id!,
+        trade_scene: 'EDUCATION_PERIOD',
+        amount: { total: c.amount, currency: 'CNY' },
+        device_information: { device_ip: settings.deviceIp },
+      }),
+    );
+    const now = date();
+    const ev = (outcome: string) =>
+      ledger.event(c.id, now, {
+        call: 'debit',
+        outcome,
+        outTradeNo: c.out_trade_no,
+        code: r.ok ? null : r.code,
+        detail: r.ok ? null : (r.message ?? null),
+      });
+    // A result notification may have settled this attempt while the call was in flight: then its own
+    // schedule (retry spacing, or none once paid) stands, and only a still-open attempt is rescheduled.
+    const stillOpen = async (status: 'CREATED' | 'ACCEPTED') =>
+      (await ledger.attempt(ledger.db, c.out_trade_no))?.status === status;
+    if (r.ok || (r.known && settings.duplicateOrderCodes.includes(r.code))) {
+      await ev('ok');
+      const moved = await ledger.db
+        .updateTable('charge_attempts')
+        .set({ status: 'ACCEPTED', updated_at: now })
+        .where('out_trade_no', '=', c.out_trade_no)
+        .where('status', '=', 'CREATED')
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) > 0 || (await stillOpen('ACCEPTED'))) {
+        await reschedule(c, later(settings.acceptedRequerySeconds));
+      }
+      return;
+    }
+    if (!r.known) {
+      // Timeout, 5xx, 429, unverifiable answer: maybe accepted, maybe not. The next step asks WeChat.
+      await ev('unknown');
+      if (await stillOpen('CREATED')) await reschedule(c, later(settings.callRetrySeconds));
+      return;
+    }
+    await ev('rejected');
+    const balance = settings.balanceCodes.includes(r.code);
+    await ledger.transaction(async (trx) => {
+      await trx
+        .updateTable('charge_attempts')
+        .set({
+          status: balance ? 'PAY_FAIL' : 'REJECTED',
+          trade_state: balance ? 'PAY_FAIL' : null,
+          reason: r.code,
+          updated_at: now,
+        })
+        .where('out_trade_no', '=', c.out_trade_no)
+        .where('status', '=', 'CREATED')
+        .execute();
+      const cur = await ledger.lockCharge(trx, c.id);
+      if (cur?.state !== 'DEBIT_REQUESTED' || cur.out_trade_no !== c.out_trade_no) return;
+      if (settings.noNoticeCodes.includes(r.code)) {
+        // WeChat saw no notice: the next attempt sends one first.
+        await ledger.update(trx, cur, { notice_day: null, updated_at: now });
+      }
+      if (settings.contractGoneCodes.includes(r.code)) return; // reconciled below, then cancelled
+      await afterFailedAttempt(
+        trx,
+        { ledger, settings, termsOf: d.termsOf, now },
+        { ...cur, notice_day: null },
+        r.code,
+        r.message ?? r.code,
+      );
+    });
+    if (settings.contractGoneCodes.includes(r.code)) await d.contractGone(c.contract_id);
+  }
+
+  /** An attempt whose outcome we do not know yet: ask WeChat by out_trade_no before anything else. */
+  async function query(c: ChargeRow & { out_trade_no: string }, status: 'CREATED' | 'ACCEPTED') {
+    await d.budget();
+    let order: EduOrder | undefined;
+    let failure: Outcome | undefined;
+    try {
+      const sub = account(c).sub_mchid;
+      order = await d.api.orderByOutTradeNo(c.out_trade_no, sub ? { sub_mchid: sub } : undefined);
+    } catch (err) {
+      failure = await attempt(() => Promise.reject(err));
+    }
+    const now = date();
+    if (order) {
+      const o = order;
+      await ledger.transaction((trx) =>
+        applyOrder(trx, { ledger, settings, termsOf: d.termsOf, now, source: 'query' }, o),
+      );
+      if (o.trade_state === 'ACCEPTED')
+        await reschedule({ ...c, state: 'DEBIT_REQUESTED' }, later(settings.acceptedRequerySeconds));
+      return;
+    }
+    const f = failure as Extract<Outcome, { ok: false }>;
+    const notFound = f.known && settings.orderNotFoundCodes.includes(f.code);
+    await ledger.event(c.id, now, {
+      call: 'query',
+      outcome: notFound ? 'not-found' : 'unknown',
+      outTradeNo: c.out_trade_no,
+      code: f.code,
+    });
+    if (notFound && status === 'CREATED') {
+      // WeChat has no such order: the debit never landed. Send it again with the SAME number (U19), so even
+      // a late landing of the first send is the same order.
+      if (noticeValid(c)) return debit(c);
+      // The notice window passed: WeChat would refuse this number now, so it is closed as never landed and
+      // the retry policy (with a fresh notice) takes over.
+      await ledger.transaction(async (trx) => {
+        await trx
+          .updateTable('charge_attempts')
+          .set({ status: 'REJECTED', reason: 'NEVER_LANDED', updated_at: now })
+          .where('out_trade_no', '=', c.out_trade_no)
+          .where('status', '=', 'CREATED')
+          .execute();
+        await ledger.update(trx, c, { notice_day: null, updated_at: now });
+        await afterFailedAttempt(
+          trx,
+          { ledger, settings, termsOf: d.termsOf, now },
+          c,
+          'NEVER_LANDED',
+          'NEVER_LANDED',
+        );
+      });
+      return;
+    }
+    await reschedule(c, later(settings.callRetrySeconds));
+  }
+
+  return {
+    async step(c: ChargeRow): Promise<void> {
+      const contract = await ledger.contractOf(ledger.db, c.contract_id);
+      const at = c.out_trade_no ? await ledger.attempt(ledger.db, c.out_trade_no) : undefined;
+      const pending = at?.status === 'CREATED' || at?.status === 'ACCEPTED';
+      if (pending)
+        return query(c as ChargeRow & { out_trade_no: string }, at.status as 'CREATED' | 'ACCEPTED');
+      if (contract?.state !== 'SIGNED' || !contract.wechat_contract_id) return cancel(c);
+      const terms = d.termsOf(c.plan_key);
+      if (c.state !== 'DEBIT_REQUESTED' && chinaDay(d.now()) > addDays(c.due_date, settings.retryLastDay)) {
+        // No notice WeChat accepted in time: the period is never debited.
+        const now = date();
+        await ledger.transaction((trx) =>
+          afterFailedAttempt(
+            trx,
+            { ledger, settings: { ...settings, maxAttempts: 0 }, termsOf: d.termsOf, now },
+            c,
+            'NOTICE_NOT_SENT',
+            'no pre-debit notice accepted before the last day',
+          ),
+        );
+        return;
+      }
+      if (c.state === 'SCHEDULED') {
+        const due = terms ? noticeAt(c.due_date, terms) : date();
+        if (due.getTime() > d.now() * 1000) return reschedule(c, due);
+        return sendNotice(c, contract.wechat_contract_id);
+      }
+      // NOTICE_SENT, or DEBIT_REQUESTED whose last attempt is known not to have charged.
+      if (c.state === 'DEBIT_REQUESTED') {
+        const now = date();
+        if (
+          c.attempts >= settings.maxAttempts ||
+          chinaDay(d.now()) > addDays(c.due_date, settings.retryLastDay)
+        ) {
+          await ledger.transaction((trx) =>
+            afterFailedAttempt(
+              trx,
+              { ledger, settings, termsOf: d.termsOf, now },
+              c,
+              c.failure_code ?? 'PAY_FAIL',
+              c.failure_reason ?? 'PAY_FAIL',
+            ),
+          );
+          return;
+        }
+      }
+      if (!noticeValid(c)) return sendNotice(c, contract.wechat_contract_id);
+      const debitDay = [c.due_date, addDays(c.notice_day!, settings.noticeLeadDaysMin)].sort()[1]!;
+      if (dayStart(debitDay) > d.now()) return reschedule(c, new Date(dayStart(debitDay) * 1000));
+      return newAttempt(c);
+    },
+  };
+}
+export type ChargeCycle = ReturnType<typeof createChargeCycle>;

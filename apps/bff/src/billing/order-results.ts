@@ -1,0 +1,149 @@
+import type { EduOrder } from '@qianyue/wechatpay';
+import { addDays, chinaDay } from './calendar.ts';
+import type { Ledger, Trx } from './ledger.ts';
+import type { BillingSettings, BillingTerms } from './settings.ts';
+import type { ChargeRow } from './tables.ts';
+
+export type ApplyOutcome = 'applied' | 'unchanged' | 'unmatched';
+
+/**
+ * WeChat's word on one order (from a debit-result notification or an order query) → the ledger, inside the
+ * caller's transaction. SUCCESS pays the period (and plans the next one); PAY_FAIL closes the attempt and
+ * schedules the next by the retry policy or fails the period; ACCEPTED only notes that the debit landed.
+ * Final states never move again, so a duplicate, late or reordered result changes nothing.
+ */
+export async function applyOrder(
+  trx: Trx,
+  o: {
+    ledger: Ledger;
+    settings: BillingSettings;
+    termsOf: (planKey: string) => BillingTerms | undefined;
+    now: Date;
+    source: 'notification' | 'query';
+  },
+  order: EduOrder,
+): Promise<ApplyOutcome> {
+  const { ledger, now } = o;
+  const attempt = await ledger.attempt(trx, order.out_trade_no);
+  if (!attempt) return 'unmatched';
+  const charge = await ledger.lockCharge(trx, attempt.charge_id);
+  if (!charge) return 'unmatched';
+  const final =
+    attempt.status === 'SUCCESS' || attempt.status === 'PAY_FAIL' || attempt.status === 'REJECTED';
+  const state = order.trade_state;
+  const event = (outcome: string, detail?: string) =>
+    ledger.event(
+      charge.id,
+      now,
+      {
+        call: o.source,
+        outcome,
+        outTradeNo: order.out_trade_no,
+        code: state,
+        detail: detail ?? order.trade_state_description ?? null,
+      },
+      trx,
+    );
+
+  if (state === 'SUCCESS' || state === 'REFUND') {
+    if (attempt.status === 'SUCCESS') return 'unchanged';
+    if (final) {
+      // Cannot happen with a faithful WeChat (PAY_FAIL is final); kept visible, never silently merged.
+      await event('conflict', `order ${state} after attempt ${attempt.status}`);
+      return 'unchanged';
+    }
+    await trx
+      .updateTable('charge_attempts')
+      .set({
+        status: 'SUCCESS',
+        trade_state: state,
+        transaction_id: order.transaction_id ?? null,
+        updated_at: now,
+      })
+      .where('out_trade_no', '=', attempt.out_trade_no)
+      .execute();
+    if (order.amount.total !== charge.amount)
+      await event('amount-mismatch', `charged ${order.amount.total} fen`);
+    if (charge.state === 'DEBIT_REQUESTED') {
+      await trx
+        .updateTable('charges')
+        .set({
+          state: 'PAID',
+          transaction_id: order.transaction_id ?? null,
+          paid_at: order.success_time ? new Date(Date.parse(order.success_time) || now.getTime()) : now,
+          closed_at: now,
+          updated_at: now,
+        })
+        .where('id', '=', charge.id)
+        .execute();
+      await ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now);
+    }
+    await event('applied');
+    return 'applied';
+  }
+  if (state === 'PAY_FAIL') {
+    if (final) return 'unchanged';
+    await trx
+      .updateTable('charge_attempts')
+      .set({
+        status: 'PAY_FAIL',
+        trade_state: state,
+        reason: order.trade_state_description ?? null,
+        updated_at: now,
+      })
+      .where('out_trade_no', '=', attempt.out_trade_no)
+      .execute();
+    if (charge.state === 'DEBIT_REQUESTED' && charge.out_trade_no === attempt.out_trade_no) {
+      await afterFailedAttempt(trx, o, charge, 'PAY_FAIL', order.trade_state_description ?? 'PAY_FAIL');
+    }
+    await event('applied');
+    return 'applied';
+  }
+  if (state === 'ACCEPTED') {
+    if (attempt.status !== 'CREATED') return 'unchanged';
+    await trx
+      .updateTable('charge_attempts')
+      .set({ status: 'ACCEPTED', trade_state: state, updated_at: now })
+      .where('out_trade_no', '=', attempt.out_trade_no)
+      .execute();
+    await event('applied');
+    return 'applied';
+  }
+  // An unknown trade_state (U25-like): recorded, nothing moves; the next query asks again.
+  await event('unknown-state');
+  return 'unchanged';
+}
+
+/**
+ * An attempt is known not to have charged (PAY_FAIL, or refused): retry by the policy — a new attempt after
+ * `retrySpacingSeconds`, at most `maxAttempts`, not past `retryLastDay` days after the debit day — or FAILED.
+ */
+export async function afterFailedAttempt(
+  trx: Trx,
+  o: {
+    ledger: Ledger;
+    settings: BillingSettings;
+    termsOf: (planKey: string) => BillingTerms | undefined;
+    now: Date;
+  },
+  charge: ChargeRow,
+  code: string,
+  reason: string,
+): Promise<void> {
+  const { settings, now } = o;
+  const next = new Date(now.getTime() + settings.retrySpacingSeconds * 1000);
+  const lastDay = addDays(charge.due_date, settings.retryLastDay);
+  const exhausted = charge.attempts >= settings.maxAttempts || chinaDay(next.getTime() / 1000) > lastDay;
+  await o.ledger.update(
+    trx,
+    charge,
+    exhausted
+      ? { state: 'FAILED', failure_code: code, failure_reason: reason, closed_at: now, updated_at: now }
+      : { failure_code: code, failure_reason: reason, next_action_at: next, updated_at: now },
+  );
+  if (exhausted) {
+    await o.ledger.event(charge.id, now, { call: 'give-up', outcome: 'applied', code, detail: reason }, trx);
+    // The contract goes on: the next month is its own period.
+    await o.ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now);
+  }
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { type Clock, type EduOrder, parseNotification, readDebitResult } from '@qianyue/wechatpay';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config.ts';
+import { isDatabaseUnavailable } from '../db/create-database.ts';
+import { DatabaseUnavailableError, NotificationForeignError } from '../errors.ts';
+import type { Ledger } from './ledger.ts';
+import { applyOrder } from './order-results.ts';
+import type { BillingSettings, BillingTerms } from './settings.ts';
+
+/** Sent as every debit's notify_url (below NOTIFY_BASE_URL). */
+export const DEBIT_RESULT_PATH = '/v1/notify/edu-papay-transactions';
+
+/**
+ * WeChat Pay → BFF debit results, in their own encapsulated context (raw body kept for the signature).
+ * verify → decrypt → read the order (tolerant of the owner-field naming, U26) → belongs to us → in ONE
+ * transaction: inbox insert (a duplicate stops here) + the ledger move + the inbox outcome → 204. Any failure
+ * answers 4xx/5xx {code:'FAIL'} and commits nothing, so WeChat sends it again.
+ */
+export async function debitResultRoutes(
+  app: FastifyInstance,
+  opts: {
+    config: AppConfig;
+    clock: Clock;
+    ledger: Ledger;
+    settings: BillingSettings;
+    termsOf: (planKey: string) => BillingTerms | undefined;
+  },
+) {
+  const { config, ledger, settings } = opts;
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  const owned = (order: EduOrder) => {
+    const owner = order.sp_mchid ?? order.mchid;
+    if (owner !== undefined && owner !== config.wechatpay.mchId) return false;
+    return config.plans.some((p) => p.family === 'edu-papay' && p.appId === order.appid);
+  };
+
+  app.post(
+    DEBIT_RESULT_PATH,
+    { config: { notify: true, rateLimit: false }, schema: { hide: true } },
+    async (request: FastifyRequest, reply) => {
+      const body = typeof request.body === 'string' ? request.body : '';
+      let event: ReturnType<typeof parseNotification>;
+      let order: EduOrder;
+      try {
+        // An empty event map: every debit-result name comes back as `unknown` with its decrypted resource.
+        event = parseNotification(
+          { headers: request.headers, body },
+          {
+            verifier: app.wechatpay.verifier,
+            apiV3Key: config.wechatpay.apiV3Key,
+            clock: opts.clock,
+            eventTypes: {},
+          },
+        );
+        order = readDebitResult(event.resource, event.requestId);
+        if (!owned(order)) throw new NotificationForeignError();
+      } catch (err) {
+        app.metrics.notifications.inc({ outcome: 'rejected_debit_result' });
+        request.log.warn(
+          { code: (err as { code?: string }).code, route: DEBIT_RESULT_PATH },
+          'debit-result notification rejected',
+        );
+        throw err;
+      }
+      const eventType = event.envelope.event_type;
+      const now = new Date(opts.clock.now() * 1000);
+      try {
+        const outcome = await ledger.transaction(async (trx) => {
+          const id = `n_${randomBytes(18).toString('base64url')}`;
+          const fresh = await trx
+            .insertInto('notification_inbox')
+            .values({
+              id,
+              envelope_id: event.envelope.id,
+              event_type: eventType,
+              business_key: `${order.out_trade_no}|${order.trade_state}`,
+              family: 'edu-papay',
+              kind: settings.eventTypes[eventType] ?? 'debit-result',
+              envelope: body,
+              resource: event.plaintext,
+              serial: event.serial,
+              request_id: event.requestId ?? null,
+              outcome: 'unmatched',
+              contract_id: null,
+              received_at: now,
+            })
+            .onConflict((oc) => oc.doNothing())
+            .executeTakeFirst();
+          if (Number(fresh.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate';
+          // trade_state decides, whatever the event is called (which names carry which state is UNCONFIRMED).
+          const applied = await applyOrder(
+            trx,
+            { ledger, settings, termsOf: opts.termsOf, now, source: 'notification' },
+            order,
+          );
+          const attempt = await ledger.attempt(trx, order.out_trade_no);
+          const charge = attempt
+            ? await trx
+                .selectFrom('charges')
+                .select('contract_id')
+                .where('id', '=', attempt.charge_id)
+                .executeTakeFirst()
+            : undefined;
+          await trx
+            .updateTable('notification_inbox')
+            .set({ outcome: applied, contract_id: charge?.contract_id ?? null })
+            .where('id', '=', id)
+            .execute();
+          return applied;
+        });
+        app.metrics.notifications.inc({ outcome: `debit_result_${outcome}` });
+        request.log.info(
+          { eventType, envelopeId: event.envelope.id, outcome },
+          'debit-result notification processed',
+        );
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) throw new DatabaseUnavailableError();
+        throw err;
+      }
+      return reply.code(204).send();
+    },
+  );
+}

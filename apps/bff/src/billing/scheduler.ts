@@ -1,0 +1,72 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ChargeCycle } from './charge-cycle.ts';
+import type { Ledger } from './ledger.ts';
+import type { BillingSettings, BillingTerms } from './settings.ts';
+
+export interface BillingPass {
+  planned: number;
+  cancelled: number;
+  /** Period ids this pass worked on (claimed), in order. */
+  stepped: string[];
+  errors: number;
+}
+
+/**
+ * One pass of the billing scheduler, safe on several replicas at once: (1) first periods for newly signed
+ * contracts (claimed with SKIP LOCKED), (2) open periods of ended contracts cancelled without calling WeChat,
+ * (3) a bounded batch of due periods claimed with a lease (SKIP LOCKED + next_action_at moved in the same
+ * statement), each stepped once. All work is bounded by `batch`; nothing scans the history.
+ */
+export function createBillingScheduler(o: {
+  ledger: Ledger;
+  cycle: ChargeCycle;
+  settings: BillingSettings;
+  terms: () => Map<string, BillingTerms>;
+  now: () => number;
+  log: FastifyBaseLogger;
+}) {
+  const { ledger, settings } = o;
+  return {
+    async runOnce(): Promise<BillingPass> {
+      const now = new Date(o.now() * 1000);
+      const pass: BillingPass = { planned: 0, cancelled: 0, stepped: [], errors: 0 };
+      pass.planned = await ledger.planNewContracts(now, o.terms(), settings.batch);
+      pass.cancelled = await ledger.cancelEnded(now, settings.batch);
+      const rows = await ledger.claimDue(
+        now,
+        new Date(now.getTime() + settings.leaseSeconds * 1000),
+        settings.batch,
+      );
+      for (const row of rows) {
+        pass.stepped.push(row.id);
+        try {
+          await o.cycle.step(row);
+        } catch (err) {
+          pass.errors++;
+          o.log.warn(
+            { chargeId: row.id, code: (err as { code?: string }).code },
+            'billing step failed; retried after its lease',
+          );
+        }
+      }
+      if (pass.planned + pass.cancelled + rows.length > 0) {
+        o.log.info(
+          { planned: pass.planned, cancelled: pass.cancelled, stepped: rows.length, errors: pass.errors },
+          'billing pass',
+        );
+      }
+      return pass;
+    },
+    /** Passes until nothing more is due now (tests and the sandbox-mode "run the cycle" action). */
+    async runUntilIdle(maxPasses = 50): Promise<BillingPass[]> {
+      const passes: BillingPass[] = [];
+      for (let i = 0; i < maxPasses; i++) {
+        const p = await this.runOnce();
+        passes.push(p);
+        if (p.planned === 0 && p.cancelled === 0 && p.stepped.length === 0) break;
+      }
+      return passes;
+    },
+  };
+}
+export type BillingScheduler = ReturnType<typeof createBillingScheduler>;
