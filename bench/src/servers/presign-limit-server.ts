@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import { fixtureText } from '../fixtures.ts';
 import { serveCommands } from '../support/child.ts';
 import { APP_ID, MCH_ID, PLAN_ID } from '../support/upstream.ts';
-import { createProbe } from './probe.ts';
+import { createProbe, createProfiler } from './probe.ts';
 
 /*
  * The PRESIGN LIMIT (issue 13): a bare node:http route with the raw `pg` driver doing exactly the product's
@@ -147,6 +147,8 @@ server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as { port: number };
   serveCommands(
     {
+      ...createProfiler(),
+
       reset: probe.reset,
       read: probe.read,
       memory: probe.memory,
