@@ -8,7 +8,7 @@ import { startPostgres } from '../support/postgres.ts';
  * Issue 13: CPU profiles of the BFF and of the presign limit on PostgreSQL, each over one presign load window
  * only (inspector Profiler in the server process, 200 µs sampling; start-up and session issuance excluded).
  * Files land in BENCH_PROFILE_DIR (default /tmp/qianyue-presign-profile); summarise one with
- * `tsx src/tools/summarise-profile.ts <file>`.
+ * `tsx src/tools/summarise-profile.ts <file> <requests>`.
  */
 const dir = path.resolve(process.env.BENCH_PROFILE_DIR ?? '/tmp/qianyue-presign-profile');
 mkdirSync(dir, { recursive: true });
