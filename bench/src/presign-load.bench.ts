@@ -26,6 +26,8 @@ const BASE = 'minimal Fastify: sync sign + undici + verify';
 const OURS = 'BFF POST /v1/contracts/presign (PGlite, new user per request)';
 const CB = 'minimal Fastify: callback crypto.sign/verify (libuv pool)';
 const OURS_PG = 'BFF POST /v1/contracts/presign (PostgreSQL, new user per request)';
+const OURS_PG_LOGIN =
+  'BFF POST /v1/contracts/presign (PostgreSQL, new user per request, logged in on this replica just before)';
 const LIMIT = 'presign limit: node:http + raw pg, claim + answer in 2 round trips (PostgreSQL)';
 
 export async function presignLoadReport(o: { quick: boolean }): Promise<string> {
@@ -57,8 +59,9 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
     const need = Math.ceil(1_000 * seconds * (2 * rounds + 1));
     const t0 = Date.now();
     let wrapped = false;
-    const pool = async (c: Child) => {
-      const { tokens } = await c.call<{ tokens: string[] }>('sessions', { n: need });
+    /** Issues `n` sessions on the server; hands out one token per request, in order. */
+    const pool = async (c: Child, n = need) => {
+      const { tokens } = await c.call<{ tokens: string[] }>('sessions', { n });
       let next = 0;
       return () => {
         if (next >= tokens.length) {
@@ -71,12 +74,17 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
     const token = await pool(bff);
     const tokenPg = bffPg ? await pool(bffPg) : undefined;
     const sessionSeconds = (Date.now() - t0) / 1000;
+    // Users who logged in on this replica moments before: their sessions are in its session cache, as after a
+    // real login. Issued right before each of this variant's rounds (not timed), within the cache's bounds.
+    const justLoggedIn = (c: Child) => pool(c, Math.min(9_000, 1_500 * seconds));
 
-    const variants: Array<{ name: string; child: Child; tokens?: () => string }> = [
+    type V = { name: string; child: Child; tokens?: () => string; login?: boolean };
+    const variants: V[] = [
       { name: BASE, child: base },
       { name: OURS, child: bff, tokens: token },
       ...(limit ? [{ name: LIMIT, child: limit }] : []),
       ...(bffPg && tokenPg ? [{ name: OURS_PG, child: bffPg, tokens: tokenPg }] : []),
+      ...(bffPg ? [{ name: OURS_PG_LOGIN, child: bffPg, login: true }] : []),
       { name: CB, child: cb },
     ];
     const results = new Map<string, Round[]>(variants.map((v) => [v.name, []]));
@@ -84,6 +92,7 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
     for (let round = -1; round < rounds; round++) {
       for (let i = 0; i < variants.length; i++) {
         const v = variants[(i + round + 1) % variants.length] as (typeof variants)[number];
+        const tokens = v.login ? await justLoggedIn(v.child) : v.tokens;
         const before = (await responder.call<{ served: number }>('served')).served;
         await v.child.call('reset');
         const r = await load({
@@ -92,7 +101,7 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
           body,
           seconds: round < 0 ? 1 : seconds,
           connections,
-          ...(v.tokens ? { tokens: v.tokens } : {}),
+          ...(tokens ? { tokens } : {}),
         });
         const s = await v.child.call<{
           eldP50Ms: number;
@@ -113,18 +122,20 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
     const contracts = (await bff.call<{ contracts: number }>('contracts')).contracts;
 
     // Latency at a FIXED offered load: 60 % of the limit's median throughput, the same for both, interleaved.
-    const fixed: Array<{ name: string; child: Child; tokens?: () => string }> =
+    const fixed: V[] =
       limit && bffPg && tokenPg
         ? [
             { name: LIMIT, child: limit },
             { name: OURS_PG, child: bffPg, tokens: tokenPg },
+            { name: OURS_PG_LOGIN, child: bffPg, login: true },
           ]
         : [];
     const rate = Math.round(0.6 * median((results.get(LIMIT) ?? []).map((r) => r.reqPerSec)));
     const fixedResults = new Map<string, Round[]>(fixed.map((v) => [v.name, []]));
     for (let round = 0; round < rounds && fixed.length > 0; round++) {
       for (let i = 0; i < fixed.length; i++) {
-        const v = fixed[(i + round) % fixed.length] as (typeof fixed)[number];
+        const v = fixed[(i + round) % fixed.length] as V;
+        const tokens = v.login ? await justLoggedIn(v.child) : v.tokens;
         await v.child.call('reset');
         const r = await load({
           url: v.child.ready.url as string,
@@ -133,7 +144,7 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
           seconds,
           connections,
           rate,
-          ...(v.tokens ? { tokens: v.tokens } : {}),
+          ...(tokens ? { tokens } : {}),
         });
         const s = await v.child.call<{
           eldP50Ms: number;
