@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import { fixtureText } from './fixtures.ts';
 import type { Suite } from './harness.ts';
 import { benchBffConfig } from './support/bff-config.ts';
+import { ingestionLimit } from './support/ingestion-limit.ts';
 import { startPostgres } from './support/postgres.ts';
 import { APP_ID, MCH_ID, PLAN_ID, platformSigner } from './support/upstream.ts';
 
@@ -21,17 +22,23 @@ import { APP_ID, MCH_ID, PLAN_ID, platformSigner } from './support/upstream.ts';
  * Issue 8 row 4: notification ingestion — verify, decrypt, idempotent store — on PGlite (in memory) and on
  * PostgreSQL (a throwaway local cluster). "Ours" is exactly what the BFF's notify route runs after reading the
  * body: parseNotification + contracts.applyNotification (inbox insert-if-new + match + outcome, one
- * transaction). The notifications are edu-papay SIGNING events for users with no local contract, so they take
- * the "unmatched" path (inbox row + outcome; no contract transition). Baseline: raw crypto.verify + AES-GCM
- * decipher + JSON.parse + ONE `insert … on conflict do nothing` through the same database handle.
+ * transaction). The notifications are edu-papay SIGNING events, each for a user whose contract is PENDING with
+ * its sign link handed out, so they take the matched path (inbox row, contract → SIGNED, outcome 'applied').
+ * Baseline (issue 13): the ingestion limit (support/ingestion-limit.ts) — raw verify + decrypt and the same
+ * inbox insert and contract move in one transaction with raw `pg`. Reference: the old baseline, raw verify +
+ * decipher + JSON.parse + ONE `insert … on conflict do nothing` (no contract move, no transaction).
  * Timed in WALL time (PostgreSQL works in another process), one notification at a time.
  * Duplicate-heavy: 9 of 10 deliveries repeat an already stored notification (WeChat retries).
  */
+
+const LIMIT =
+  'ingestion limit: raw verify + decipher, inbox insert + contract move in one transaction (raw pg)';
 
 interface Note {
   headers: Record<string, string>;
   body: string;
   id: string;
+  openid: string;
 }
 
 function makeNotes(n: number): Note[] {
@@ -41,10 +48,11 @@ function makeNotes(n: number): Note[] {
   const ts = String(Math.floor(Date.now() / 1000));
   for (let i = 0; i < n; i++) {
     const tag = randomBytes(9).toString('base64url');
+    const openid = `oIngest${tag}`;
     const resource = JSON.stringify({
       mchid: MCH_ID,
       appid: APP_ID,
-      openid: `oIngest${tag}`,
+      openid,
       plan_id: PLAN_ID,
       contract_information: {
         contract_id: `BENCH${tag}`,
@@ -69,6 +77,7 @@ function makeNotes(n: number): Note[] {
     });
     const hNonce = randomBytes(16).toString('hex');
     notes.push({
+      openid,
       id: `EV-bench-${tag}`,
       body,
       headers: {
@@ -95,6 +104,7 @@ export async function ingestionSuites(): Promise<{ suites: Suite[]; teardown: ()
   const verifier = createRsaVerifier(createStaticKeyResolver({ keys: { [pubId]: publicKey } }));
   const apps: FastifyInstance[] = [];
   const dbs: Array<{ destroy(): Promise<void> }> = [];
+  const closers: Array<() => Promise<void>> = [];
   const suites: Suite[] = [];
 
   const targets: Array<{ label: string; url: string }> = [{ label: 'PGlite (memory)', url: 'memory://' }];
@@ -107,10 +117,30 @@ export async function ingestionSuites(): Promise<{ suites: Suite[]; teardown: ()
     await sql`create table if not exists bench_raw_inbox (envelope_id text primary key, business_key text not null, resource text not null)`.execute(
       db,
     );
+    // The ingestion limit's own copies of the product's tables (same columns, indexes and constraints).
+    await sql`create table if not exists limit_inbox (like notification_inbox including all)`.execute(db);
+    await sql`create table if not exists limit_contracts (like contracts including all)`.execute(db);
     const config = await benchBffConfig({ upstream: 'http://127.0.0.1:9', databaseUrl: t.url });
     const app = await buildApp(config, { db, logStream: false });
     apps.push(app);
     const notes = makeNotes(perVariant);
+    // Every note is about a contract whose sign link was handed out (PENDING, presign READY): the product's
+    // matched path (inbox insert, find the contract, move it to SIGNED and record 'applied'), in both stores.
+    for (const table of ['contracts', 'limit_contracts']) {
+      for (let i = 0; i < notes.length; i += 500) {
+        const chunk = notes.slice(i, i + 500);
+        await sql`insert into ${sql.table(table)} (id, openid, plan_key, family, state, out_contract_code, display_account,
+            presign_status, claimed_at, sign_token, navigate, period_start_date, created_at, updated_at, expires_at, state_event_time)
+          values ${sql.join(
+            chunk.map(
+              (n) =>
+                sql`(${`c_${randomBytes(18).toString('base64url')}`}, ${n.openid}, 'edu-monthly', 'edu-papay', 'PENDING',
+                  ${randomBytes(16).toString('hex')}, 'M000001', 'READY', now(), 'tok', '{}', '2030-01-01', now(), now(),
+                  now() + interval '1 hour', now())`,
+            ),
+          )}`.execute(db);
+      }
+    }
 
     const ours = async (note: Note) => {
       const event = parseNotification({ headers: note.headers, body: note.body }, { verifier, apiV3Key });
@@ -144,9 +174,14 @@ export async function ingestionSuites(): Promise<{ suites: Suite[]; teardown: ()
         db,
       );
     };
-    if ((await ours(notes[0] as Note)) !== 'unmatched') throw new Error('expected the unmatched path');
+    const limit = ingestionLimit(t.url, db, { publicKey, apiV3Key });
+    if ((await ours(notes[0] as Note)) !== 'applied') throw new Error('expected the matched path');
     if ((await ours(notes[0] as Note)) !== 'duplicate') throw new Error('expected a duplicate');
     await raw(notes[0] as Note);
+    if ((await limit.run(notes[0] as Note)) !== 'applied')
+      throw new Error('limit: expected the matched path');
+    if ((await limit.run(notes[0] as Note)) !== 'duplicate') throw new Error('limit: expected a duplicate');
+    closers.push(limit.close);
 
     // Each variant walks the same list; the stores are separate tables, so each sees every note fresh once.
     const cursor = (f: (n: Note) => Promise<unknown>, dupEvery: number) => {
@@ -161,21 +196,23 @@ export async function ingestionSuites(): Promise<{ suites: Suite[]; teardown: ()
       };
     };
     suites.push({
-      name: `notification ingestion on ${t.label}: verify + decrypt + idempotent store, all new`,
-      baseline: 'raw verify + decipher + JSON.parse + single insert',
+      name: `notification ingestion on ${t.label}: verify + decrypt + inbox insert + contract move (one transaction), all new`,
+      baseline: LIMIT,
       batch,
       timing: 'wall',
       variants: [
+        { name: LIMIT, run: cursor(limit.run, 1) },
         { name: 'raw verify + decipher + JSON.parse + single insert', run: cursor(raw, 1) },
         { name: 'BFF parseNotification + contracts.applyNotification', run: cursor(ours, 1) },
       ],
     });
     suites.push({
       name: `notification ingestion on ${t.label}: duplicate-heavy (90 % re-deliveries)`,
-      baseline: 'raw verify + decipher + JSON.parse + single insert',
+      baseline: LIMIT,
       batch,
       timing: 'wall',
       variants: [
+        { name: LIMIT, run: cursor(limit.run, 10) },
         { name: 'raw verify + decipher + JSON.parse + single insert', run: cursor(raw, 10) },
         { name: 'BFF parseNotification + contracts.applyNotification', run: cursor(ours, 10) },
       ],
@@ -185,6 +222,7 @@ export async function ingestionSuites(): Promise<{ suites: Suite[]; teardown: ()
   return {
     suites,
     teardown: async () => {
+      for (const c of closers) await c();
       for (const a of apps) await a.close();
       for (const d of dbs) await d.destroy();
       pg?.stop();

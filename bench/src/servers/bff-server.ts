@@ -1,7 +1,7 @@
 import { buildApp } from '@qianyue/bff';
 import { benchBffConfig } from '../support/bff-config.ts';
 import { serveCommands } from '../support/child.ts';
-import { createProbe } from './probe.ts';
+import { createProbe, createProfiler } from './probe.ts';
 
 /*
  * The real BFF (buildApp, production-like settings: LOG_LEVEL=info to stdout — /dev/null here —, default
@@ -23,6 +23,8 @@ const { port } = app.server.address() as { port: number };
 let users = 0;
 serveCommands(
   {
+    ...createProfiler(),
+
     reset: probe.reset,
     read: probe.read,
     memory: () => {

@@ -26,3 +26,34 @@ export function createProbe() {
     memory: () => ({ ...process.memoryUsage() }),
   };
 }
+
+/**
+ * A CPU profile of this process over one load window only (issue 13): `profileStart`, then `profileStop` with
+ * `file` writes a V8 .cpuprofile (`--cpu-prof` would also record start-up and session issuance).
+ */
+export function createProfiler() {
+  // Loaded lazily: only the profiling tool uses it.
+  let session: import('node:inspector').Session | undefined;
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session?.post(method, params ?? {}, (err, r) => (err ? reject(err) : resolve(r))),
+    );
+  return {
+    profileStart: async () => {
+      const { Session } = await import('node:inspector');
+      session = new Session();
+      session.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+      return {};
+    },
+    profileStop: async (m: Record<string, unknown>) => {
+      const { writeFileSync } = await import('node:fs');
+      const r = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(String(m.file), JSON.stringify(r.profile));
+      session?.disconnect();
+      return {};
+    },
+  };
+}

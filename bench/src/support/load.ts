@@ -17,11 +17,14 @@ export async function load(o: {
   seconds: number;
   connections: number;
   tokens?: () => string;
+  /** Fixed offered load (requests per second over all connections) instead of as fast as possible. */
+  rate?: number;
 }): Promise<LoadResult> {
   const r = await autocannon({
     url: o.url,
     connections: o.connections,
     duration: o.seconds,
+    ...(o.rate ? { overallRate: o.rate } : {}),
     requests: [
       {
         method: o.method ?? 'POST',
