@@ -84,8 +84,10 @@ export default fp(
         });
         // The session is known here already: the first authenticated request after login (on this replica)
         // then needs no database read either.
-        if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
-        known.set(id, { openid, appId, until: Math.min(exp, now + CACHE_SECONDS) });
+        if (CACHE_SECONDS > 0) {
+          if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
+          known.set(id, { openid, appId, until: Math.min(exp, now + CACHE_SECONDS) });
+        }
         const payload = `${VERSION}.${id}.${exp}`;
         return { token: `${payload}.${mac(payload)}`, expiresAt: new Date(exp * 1000) };
       },
