@@ -121,7 +121,7 @@ try {
     SANDBOX_EDU_NOTIFY_URL: `${url(ports.bff)}/v1/notify/edu-papay`,
   });
   await waitFor(`${url(ports.sandbox)}/__sandbox/contracts`, 'the sandbox');
-  start('bff', 'apps/bff/src/server.ts', {
+  const bffEnv = {
     WECHATPAY_MODE: 'sandbox',
     WECHATPAY_SANDBOX_URL: url(ports.sandbox),
     WECHATPAY_SANDBOX_KEYS_PATH: path.join(data, 'keys/sandbox-merchant.json'),
@@ -133,7 +133,16 @@ try {
     CORS_ORIGINS: url(ports.h5),
     ADMIN_TOKEN_PATH: adminTokenPath,
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
-  });
+  };
+  // Paths and URLs only (no secret values): lets staff run the doctor against exactly this configuration.
+  writeFileSync(
+    path.join(data, 'bff.env'),
+    Object.entries(bffEnv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
+  start('bff', 'apps/bff/src/server.ts', bffEnv);
   await waitFor(`${url(ports.bff)}/healthz`, 'the BFF');
   h5Server = await startH5Server({
     dir: h5Dir,
@@ -148,6 +157,7 @@ try {
     BFF API                ${url(ports.bff)}/v1/plans   (docs: ${url(ports.bff)}/docs)
     sandbox WeChat Pay     ${url(ports.sandbox)}/   (signed contracts: ${url(ports.sandbox)}/__sandbox/contracts)
     operations console     ${url(ports.bff)}/admin/   (token: cat .data/admin-token.txt)
+    check the deployment   set -a; . .data/bff.env; set +a; npx -y pnpm@9.15.9 run doctor
 
   Open the mini-program, tap a plan's sign button, confirm in the simulated WeChat signing page,
   and you come back to the result. Ctrl-C stops everything; the next run reuses .data/.
