@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Generated, Kysely, Selectable } from 'kysely';
 import type { Database } from '../db/database.ts';
 
 export type ChargeState = 'SCHEDULED' | 'NOTICE_SENT' | 'DEBIT_REQUESTED' | 'PAID' | 'FAILED' | 'CANCELLED';
@@ -65,6 +65,7 @@ export interface ChargeEventsTable {
 /** Migration 0010: every staff action from the console, applied or not. */
 export interface StaffActionsTable {
   id: string;
+  seq: Generated<number>;
   at: Date;
   /** retry | cancel | run-as-of */
   action: string;

@@ -129,8 +129,8 @@ export function createChargeQueries(db: BillingDb) {
       const rows = await db
         .selectFrom('staff_actions')
         .selectAll()
-        .orderBy('at', 'desc')
-        .orderBy('id')
+        // Newest first by insertion (seq): `at` has whole seconds of the BFF's clock.
+        .orderBy('seq', 'desc')
         .limit(limit)
         .execute();
       return rows.map(toStaffAction);

@@ -37,7 +37,7 @@ export function createStaffActions(o: {
   const record = (
     d: Trx | undefined,
     actor: Actor,
-    row: Omit<StaffActionsTable, 'id' | 'at' | 'staff' | 'request_id' | 'source'>,
+    row: Omit<StaffActionsTable, 'id' | 'seq' | 'at' | 'staff' | 'request_id' | 'source'>,
     at: Date,
   ) =>
     (d ?? ledger.db)

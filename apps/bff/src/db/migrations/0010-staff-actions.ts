@@ -9,6 +9,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('staff_actions')
     .addColumn('id', 'text', (c) => c.primaryKey())
+    // Insertion order: the clock has whole seconds, and staff act faster than that.
+    .addColumn('seq', 'serial', (c) => c.notNull().unique())
     .addColumn('at', 'timestamptz', (c) => c.notNull())
     .addColumn('action', 'text', (c) => c.notNull())
     .addColumn('charge_id', 'text', (c) => c.references('charges.id'))
@@ -18,7 +20,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('outcome', 'text', (c) => c.notNull().check(sql`outcome in ('applied','unchanged','refused')`))
     .addColumn('detail', 'text')
     .execute();
-  await sql`create index staff_actions_at on staff_actions (at desc)`.execute(db);
   await db.schema
     .alterTable('charges')
     .addColumn('staff_attempts', 'integer', (c) => c.notNull().defaultTo(0))
