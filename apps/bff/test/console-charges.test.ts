@@ -22,8 +22,10 @@ import {
   sandboxOrders,
   signEdu,
   startBillingHarness,
+  startReplica,
 } from './helpers/billing.ts';
 import { eventually, type Harness, testEnv } from './helpers/harness.ts';
+import { postgresBinaries, startPostgres } from './helpers/postgres.ts';
 
 const ARTIFACTS = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -350,6 +352,83 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('console charges in real Chromium', 
       expect(problems).toEqual([]);
     } finally {
       await context.close();
+    }
+  }, 90_000);
+});
+
+describe.runIf(postgresBinaries() !== undefined)('staff actions on two replicas (PostgreSQL)', () => {
+  it('the same retry and cancel clicked 8 times across two replicas → applied once each, one new order', async () => {
+    const pg = await startPostgres();
+    const databaseUrl = await pg.createDatabase('console_charges');
+    const env = { ADMIN_TOKEN, BILLING_MAX_ATTEMPTS: '1' };
+    const hh = await startBillingHarness({ databaseUrl, env });
+    h = hh;
+    const second = await startReplica(hh, databaseUrl, env);
+    const secondUrl = `http://127.0.0.1:${(second.server.address() as { port: number }).port}`;
+    try {
+      await hh.control('PUT', '/billing', { outcome: 'PAY_FAIL' });
+      const a = await signEdu(hh);
+      const b = await signEdu(hh);
+      await hh.app.billing.scheduler.runUntilIdle();
+      const due = (await charges(hh, a.contractId))[0]!.due_date;
+      await noticeThenDebit(hh, due);
+      await eventually(async () =>
+        (await sandboxOrders(hh, a.wechatContractId)).length === 1 ? true : undefined,
+      );
+      await eventually(async () =>
+        (await sandboxOrders(hh, b.wechatContractId)).length === 1 ? true : undefined,
+      );
+      await runAt(hh, chinaMidnight(due) + DAY + 9 * HOUR);
+      const failed = await periodIn(hh, a.contractId, due, ['FAILED']);
+      // b's first period FAILED too; its next one is open (SCHEDULED): that is the one staff cancel.
+      await periodIn(hh, b.contractId, due, ['FAILED']);
+      const open = (await charges(hh, b.contractId)).find((c) => c.state === 'SCHEDULED')!;
+
+      await hh.control('PUT', '/billing', { outcome: 'SUCCESS' });
+      const click = (base: string, id: string, action: string, i: number) =>
+        fetch(`${base}/admin/api/charges/${id}/${action}`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json', 'x-staff': `staff ${i}` },
+          body: JSON.stringify({ confirm: true }),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as { changed: boolean } }));
+      const replies = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => [
+          click(i % 2 ? secondUrl : hh.url, failed.id, 'retry', i),
+          click(i % 2 ? hh.url : secondUrl, open.id, 'cancel', i),
+        ]).flat(),
+      );
+      expect(replies.every((r) => r.status === 200)).toBe(true);
+      expect(replies.filter((r) => r.body.changed)).toHaveLength(2);
+      const rows = await staffActions(hh);
+      expect(
+        rows
+          .filter((r) => r.outcome === 'applied')
+          .map((r) => r.action)
+          .sort(),
+      ).toEqual(['cancel', 'retry']);
+      expect(rows.filter((r) => r.outcome === 'unchanged')).toHaveLength(14);
+
+      // Both replicas run the cycle: one notice, one new debit, PAID; the cancelled period never debited.
+      const both = () =>
+        Promise.all([hh.app.billing.scheduler.runUntilIdle(), second.billing.scheduler.runUntilIdle()]);
+      await both();
+      hh.clock.advance(DAY);
+      await both();
+      const paid = await periodIn(hh, a.contractId, due, ['PAID']);
+      expect(paid.attempts).toBe(2);
+      hh.clock.set(chinaMidnight(open.due_date) + 2 * DAY);
+      await both();
+      expect((await sandboxOrders(hh, a.wechatContractId)).map((o) => o.trade_state).sort()).toEqual([
+        'PAY_FAIL',
+        'SUCCESS',
+      ]);
+      expect(await sandboxOrders(hh, b.wechatContractId)).toHaveLength(1);
+      expect((await charges(hh, b.contractId)).find((c) => c.id === open.id)?.state).toBe('CANCELLED');
+    } finally {
+      await second.close();
+      await hh.close();
+      h = undefined;
+      await pg.stop();
     }
   }, 90_000);
 });
