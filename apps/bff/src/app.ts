@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
 import billingPlugin from './billing/plugin.ts';
 import { type AppConfig, loggerOptions } from './config.ts';
+import { createShiftableClock } from './console/as-of.ts';
 import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
 import { RateLimitedError } from './errors.ts';
@@ -74,7 +75,9 @@ export interface AppDeps {
  * process.env (config arrives typed).
  */
 export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const clock = deps.clock ?? systemClock;
+  // Sandbox mode: the console may run the billing cycle "as of" a later date, which moves this clock forward.
+  const clock =
+    config.mode === 'sandbox' ? createShiftableClock(deps.clock ?? systemClock) : (deps.clock ?? systemClock);
   const app = Fastify({
     logger:
       deps.logStream === false

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPhone, screenshot, textOf } from './support/browser.ts';
-import { type Stack, startStack } from './support/stack.ts';
+import { E2E_ADMIN_TOKEN, type Stack, startStack } from './support/stack.ts';
 
 /**
  * The H5 build in real Chromium against the real BFF (PGlite) and the real sandbox. Every test uses a fresh
@@ -69,6 +69,58 @@ describe('H5 demo in Chromium: login → plans → sign in the sandbox page → 
       expect(await el(page, 'sign-edu-monthly').count()).toBe(0);
       await screenshot(page, 'edu-papay-signed-plans');
       expect(contractId).toMatch(/^[0-9A-Za-z_-]+$/);
+      expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('after the console runs the billing cycle as of the debit day, the contract page shows the paid period', async () => {
+    const { page, context, problems } = await openPhone(browser);
+    try {
+      await openPlans(page);
+      const contractId = await signIn(page, 'edu-monthly', 'confirm');
+      // Staff, in the console's JSON API (sandbox mode): the first period, then "run as of" its debit day.
+      const admin = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+        const res = await fetch(`${stack.bff.listeningOrigin}/admin/api${route}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${E2E_ADMIN_TOKEN}`,
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        expect(res.status, route).toBe(200);
+        return (await res.json()) as T;
+      };
+      const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      await admin('POST', '/billing/run-as-of', { day: today, confirm: true });
+      type Listed = {
+        charges: Array<{ contractId: string; dueDate: string; period: string; state: string }>;
+      };
+      const first = (await admin<Listed>('GET', '/charges')).charges.find(
+        (c) => c.contractId === contractId,
+      )!;
+      expect(first.state).toBe('SCHEDULED');
+      await admin('POST', '/billing/run-as-of', { day: first.dueDate, confirm: true });
+      await expect
+        .poll(
+          async () => (await admin<Listed>('GET', '/charges?state=PAID')).charges.map((c) => c.period),
+          WAIT,
+        )
+        .toContain(first.period);
+
+      // The user opens the contract page (a month later, the session renews itself silently).
+      await el(page, 'back-plans').click();
+      await el(page, 'to-contracts').click();
+      const line = page.locator(`#charge-${contractId}-${first.period}:visible`);
+      await line.waitFor(WAIT);
+      expect(await line.textContent()).toBe(`${first.dueDate} ¥99.00 已扣费`);
+      await page.locator(`#next-charge-${contractId}:visible`).waitFor(WAIT);
+      expect(await textOf(page, `#next-charge-${contractId}:visible`)).toMatch(
+        /^下次扣费：\d{4}-\d{2}-01 ¥99\.00$/,
+      );
+      await screenshot(page, 'edu-papay-paid-period');
       expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
     } finally {
       await context.close();

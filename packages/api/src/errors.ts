@@ -29,6 +29,11 @@ export const ERROR_CODES = {
   // The operations console's own API (/admin/api/*): staff, not the mini-program, meet these.
   CONSOLE_UNAUTHENTICATED: 401,
   CONSOLE_TOKEN_INVALID: 401,
+  CONSOLE_CHARGE_NOT_FOUND: 404,
+  CONSOLE_CHARGE_NOT_RETRYABLE: 409,
+  CONSOLE_CHARGE_NOT_CANCELLABLE: 409,
+  CONSOLE_SANDBOX_ONLY: 403,
+  CONSOLE_CLOCK_BACKWARDS: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,7 +1,7 @@
 import { ApiError, type EduBillingApi, type EduOrder } from '@qianyue/wechatpay';
 import { addDays, chinaDay, dayStart, daysBetween } from './calendar.ts';
 import { type Ledger, newOutTradeNo, noticeAt } from './ledger.ts';
-import { afterFailedAttempt, applyOrder } from './order-results.ts';
+import { afterFailedAttempt, applyOrder, attemptLimit, lastDay } from './order-results.ts';
 import type { BillingAccount, BillingSettings, BillingTerms } from './settings.ts';
 import type { ChargeRow } from './tables.ts';
 
@@ -295,7 +295,7 @@ export function createChargeCycle(d: CycleDeps) {
         return query(c as ChargeRow & { out_trade_no: string }, at.status as 'CREATED' | 'ACCEPTED');
       if (contract?.state !== 'SIGNED' || !contract.wechat_contract_id) return cancel(c);
       const terms = d.termsOf(c.plan_key);
-      if (c.state !== 'DEBIT_REQUESTED' && chinaDay(d.now()) > addDays(c.due_date, settings.retryLastDay)) {
+      if (c.state !== 'DEBIT_REQUESTED' && chinaDay(d.now()) > lastDay(c, settings)) {
         // No notice WeChat accepted in time: the period is never debited.
         const now = date();
         await ledger.transaction((trx) =>
@@ -317,10 +317,7 @@ export function createChargeCycle(d: CycleDeps) {
       // NOTICE_SENT, or DEBIT_REQUESTED whose last attempt is known not to have charged.
       if (c.state === 'DEBIT_REQUESTED') {
         const now = date();
-        if (
-          c.attempts >= settings.maxAttempts ||
-          chinaDay(d.now()) > addDays(c.due_date, settings.retryLastDay)
-        ) {
+        if (c.attempts >= attemptLimit(c, settings) || chinaDay(d.now()) > lastDay(c, settings)) {
           await ledger.transaction((trx) =>
             afterFailedAttempt(
               trx,

@@ -118,6 +118,8 @@ export function createLedger(db: BillingDb) {
           updated_at: now,
           paid_at: null,
           closed_at: null,
+          staff_attempts: 0,
+          retry_until: null,
         })
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();

@@ -4,6 +4,16 @@ import type { Ledger, Trx } from './ledger.ts';
 import type { BillingSettings, BillingTerms } from './settings.ts';
 import type { ChargeRow } from './tables.ts';
 
+/** The policy's attempts plus any staff granted (a console "retry now"). */
+export const attemptLimit = (c: ChargeRow, s: Pick<BillingSettings, 'maxAttempts'>) =>
+  s.maxAttempts + (c.staff_attempts ?? 0);
+
+/** The last China day a period may be noticed or debited: the policy's, or later if staff retried it. */
+export function lastDay(c: ChargeRow, s: Pick<BillingSettings, 'retryLastDay'>): string {
+  const policy = addDays(c.due_date, s.retryLastDay);
+  return c.retry_until && c.retry_until > policy ? c.retry_until : policy;
+}
+
 export type ApplyOutcome = 'applied' | 'unchanged' | 'unmatched';
 
 /**
@@ -132,8 +142,9 @@ export async function afterFailedAttempt(
 ): Promise<void> {
   const { settings, now } = o;
   const next = new Date(now.getTime() + settings.retrySpacingSeconds * 1000);
-  const lastDay = addDays(charge.due_date, settings.retryLastDay);
-  const exhausted = charge.attempts >= settings.maxAttempts || chinaDay(next.getTime() / 1000) > lastDay;
+  const exhausted =
+    charge.attempts >= attemptLimit(charge, settings) ||
+    chinaDay(next.getTime() / 1000) > lastDay(charge, settings);
   await o.ledger.update(
     trx,
     charge,

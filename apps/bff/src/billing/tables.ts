@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Generated, Kysely, Selectable } from 'kysely';
 import type { Database } from '../db/database.ts';
 
 export type ChargeState = 'SCHEDULED' | 'NOTICE_SENT' | 'DEBIT_REQUESTED' | 'PAID' | 'FAILED' | 'CANCELLED';
@@ -30,6 +30,10 @@ export interface ChargesTable {
   updated_at: Date;
   paid_at: Date | null;
   closed_at: Date | null;
+  /** Attempts staff granted beyond the retry policy (migration 0010: "retry a FAILED period now"). */
+  staff_attempts: number;
+  /** The China day until which a staff retry may still notice and debit, past the policy's last day. */
+  retry_until: string | null;
 }
 
 export interface ChargeAttemptsTable {
@@ -58,8 +62,25 @@ export interface ChargeEventsTable {
   detail: string | null;
 }
 
+/** Migration 0010: every staff action from the console, applied or not. */
+export interface StaffActionsTable {
+  id: string;
+  seq: Generated<number>;
+  at: Date;
+  /** retry | cancel | run-as-of */
+  action: string;
+  charge_id: string | null;
+  /** The X-Staff label the console sent, else 'console' (there is one admin token). */
+  staff: string;
+  request_id: string;
+  source: string;
+  outcome: 'applied' | 'unchanged' | 'refused';
+  detail: string | null;
+}
+
 export type BillingTables = {
   charges: ChargesTable;
+  staff_actions: StaffActionsTable;
   charge_attempts: ChargeAttemptsTable;
   charge_events: ChargeEventsTable;
 };
@@ -69,5 +90,6 @@ export type BillingDb = Kysely<BillingDatabase>;
 export type ChargeRow = Selectable<ChargesTable>;
 export type AttemptRow = Selectable<ChargeAttemptsTable>;
 export type EventRow = Selectable<ChargeEventsTable>;
+export type StaffActionRow = Selectable<StaffActionsTable>;
 
 export const asBillingDb = (db: Kysely<Database>): BillingDb => db.withTables<BillingTables>();

@@ -4,6 +4,7 @@ import type { Clock } from '@qianyue/wechatpay';
 import type { AppConfig } from '../config.ts';
 import { ContractNotFoundError } from '../errors.ts';
 import { adminAuth } from './admin-auth.ts';
+import chargesApi from './charges-api.ts';
 import { createConsoleQueries, toConsoleContract } from './queries.ts';
 import {
   ConsoleContractsReply,
@@ -85,5 +86,8 @@ const consoleApi: FastifyPluginAsyncTypebox<ConsoleApiOptions> = async (api, opt
     { schema: schema({ querystring: DailyQuery, response: { 200: DailyReply, ...errorReplies } }) },
     async (req) => ({ days: await queries.daily(req.query.days, new Date(opts.clock.now() * 1000)) }),
   );
+
+  // Same token hook (registered above, inherited), its own module: the charge ledger and staff actions.
+  await api.register(chargesApi, { config: opts.config, clock: opts.clock });
 };
 export default consoleApi;

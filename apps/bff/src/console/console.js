@@ -16,8 +16,11 @@
  * @typedef {import('@qianyue/api').ErrorBody} ErrorBody
  */
 
+import { createChargesView } from './charges.js';
+
 (() => {
   const KEY = 'qianyue-admin-token';
+  const STAFF_KEY = 'qianyue-staff';
   let token = sessionStorage.getItem(KEY) || '';
 
   /**
@@ -51,7 +54,10 @@
     inboxStatus: byId('inbox-status', HTMLSelectElement),
     inbox: byId('inbox', HTMLElement),
     chart: byId('chart', HTMLElement),
+    staff: byId('staff', HTMLInputElement),
   };
+  ui.staff.value = sessionStorage.getItem(STAFF_KEY) || '';
+  ui.staff.addEventListener('change', () => sessionStorage.setItem(STAFF_KEY, ui.staff.value.trim()));
 
   class ApiError extends Error {
     /**
@@ -67,12 +73,23 @@
 
   /**
    * One call to /admin/api. The reply's type is the caller's promise (`@returns` on the typed wrappers below).
+   * A body is sent as JSON; every call names the staff member (X-Staff), which staff actions record.
    * @param {'GET' | 'POST'} method
    * @param {string} path
+   * @param {unknown} [json]
    * @returns {Promise<unknown>}
    */
-  async function call(method, path) {
-    const res = await fetch(`/admin/api${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  async function call(method, path, json) {
+    /** @type {Record<string, string>} */
+    const headers = { authorization: `Bearer ${token}` };
+    const staff = ui.staff.value.trim();
+    if (staff) headers['x-staff'] = staff;
+    if (json !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`/admin/api${path}`, {
+      method,
+      headers,
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
     /** @type {unknown} */
     let body;
     try {
@@ -155,6 +172,7 @@
       ui.filterPlan.replaceChildren(el('option', { value: '' }, 'any'));
       for (const p of plans)
         ui.filterPlan.append(el('option', { value: p.planKey }, `${p.name} (${p.planKey})`));
+      charges.setup(plans, s.mode);
       await refresh();
     } catch (err) {
       sessionStorage.removeItem(KEY);
@@ -162,7 +180,7 @@
     }
   }
 
-  const refresh = () => Promise.all([loadContracts(), loadInbox(), loadChart()]);
+  const refresh = () => Promise.all([loadContracts(), loadInbox(), loadChart(), charges.load()]);
 
   function filterQuery() {
     const q = new URLSearchParams();
@@ -321,7 +339,19 @@
       }
     });
     ui.chart.replaceChildren(root);
+    charges.renderCollected(days);
   }
+
+  const charges = createChargesView({
+    call,
+    el,
+    svg,
+    when,
+    short,
+    describe,
+    byId,
+    afterAction: () => refresh().catch(() => undefined),
+  });
 
   ui.loginForm.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -35,6 +35,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
   // Served as written: the browser runs console.js itself, so starting the BFF needs no build step.
   const page = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
   const script = readFileSync(new URL('./console.js', import.meta.url), 'utf8');
+  const charges = readFileSync(new URL('./charges.js', import.meta.url), 'utf8');
   const hidden = { schema: { hide: true } } as const;
 
   const sendStatic = (reply: FastifyReply, type: string, body: string) =>
@@ -42,6 +43,10 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
   app.get('/', hidden, async (_req, reply) => sendStatic(reply, 'text/html; charset=utf-8', page));
   app.get('/console.js', hidden, async (_req, reply) =>
     sendStatic(reply, 'text/javascript; charset=utf-8', script),
+  );
+  // console.js imports it (an ES module: same origin, so the CSP's script-src 'self' covers it).
+  app.get('/charges.js', hidden, async (_req, reply) =>
+    sendStatic(reply, 'text/javascript; charset=utf-8', charges),
   );
 
   await app.register(consoleApi, {

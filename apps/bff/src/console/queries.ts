@@ -95,7 +95,10 @@ export function createConsoleQueries(db: Kysely<Database>) {
       return items.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt)).slice(0, o.limit);
     },
 
-    /** Signings and terminations per UTC day, for the `days` days ending with `now`'s day (zeros included). */
+    /**
+     * Signings, terminations and money collected (PAID periods by paid day, fen) per UTC day, for the `days`
+     * days ending with `now`'s day (zeros included).
+     */
     async daily(days: number, now: Date): Promise<DailyCount[]> {
       const today = dayStart(now.toISOString().slice(0, 10));
       const since = new Date(today.getTime() - (days - 1) * 86_400_000);
@@ -105,11 +108,26 @@ export function createConsoleQueries(db: Kysely<Database>) {
           from contracts where ${sql.ref(column)} >= ${since} group by 1`.execute(db);
         return new Map(rows.rows.map((r) => [r.day, Number(r.n)]));
       };
-      const [signed, terminated] = await Promise.all([count('signed_at'), count('terminated_at')]);
+      const collect = async () => {
+        const rows = await sql<{ day: string; n: number | string }>`
+          select to_char(paid_at at time zone 'UTC', 'YYYY-MM-DD') as day, sum(amount) as n
+          from charges where state = 'PAID' and paid_at >= ${since} group by 1`.execute(db);
+        return new Map(rows.rows.map((r) => [r.day, Number(r.n)]));
+      };
+      const [signed, terminated, collected] = await Promise.all([
+        count('signed_at'),
+        count('terminated_at'),
+        collect(),
+      ]);
       const out: DailyCount[] = [];
       for (let i = 0; i < days; i++) {
         const date = new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10);
-        out.push({ date, signed: signed.get(date) ?? 0, terminated: terminated.get(date) ?? 0 });
+        out.push({
+          date,
+          signed: signed.get(date) ?? 0,
+          terminated: terminated.get(date) ?? 0,
+          collected: collected.get(date) ?? 0,
+        });
       }
       return out;
     },

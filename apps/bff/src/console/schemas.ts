@@ -1,4 +1,4 @@
-import { ContractFamily, ContractParams, ContractState, PlanKey } from '@qianyue/api';
+import { ChargeState, ContractFamily, ContractParams, ContractState, PlanKey } from '@qianyue/api';
 import { type Static, Type } from '@sinclair/typebox';
 
 /*
@@ -58,7 +58,13 @@ export const InboxItem = Type.Object(
 export type InboxItem = Static<typeof InboxItem>;
 
 export const DailyCount = Type.Object(
-  { date: Day, signed: Type.Integer({ minimum: 0 }), terminated: Type.Integer({ minimum: 0 }) },
+  {
+    date: Day,
+    signed: Type.Integer({ minimum: 0 }),
+    terminated: Type.Integer({ minimum: 0 }),
+    /** Money collected that day: PAID periods by their paid day (UTC), in fen. */
+    collected: Type.Integer({ minimum: 0 }),
+  },
   { additionalProperties: false },
 );
 export type DailyCount = Static<typeof DailyCount>;
@@ -140,3 +146,135 @@ export type InboxReply = Static<typeof InboxReply>;
 
 export const DailyReply = Type.Object({ days: Type.Array(DailyCount) }, { additionalProperties: false });
 export type DailyReply = Static<typeof DailyReply>;
+
+// ---- charges (edu-papay recurring debits) ----
+
+/** One debit attempt of a period: its order number and what WeChat said. */
+export const ConsoleAttempt = Type.Object(
+  {
+    outTradeNo: Type.String(),
+    attemptNo: Type.Integer({ minimum: 1 }),
+    status: Type.String(),
+    tradeState: Nullable(Type.String()),
+    reason: Nullable(Type.String()),
+    createdAt: Instant,
+  },
+  { additionalProperties: false },
+);
+export type ConsoleAttempt = Static<typeof ConsoleAttempt>;
+
+/** One WeChat call (or ledger move) of a period and its outcome. */
+export const ConsoleChargeEvent = Type.Object(
+  {
+    at: Instant,
+    call: Type.String(),
+    outcome: Type.String(),
+    outTradeNo: Nullable(Type.String()),
+    code: Nullable(Type.String()),
+    detail: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type ConsoleChargeEvent = Static<typeof ConsoleChargeEvent>;
+
+export const ConsoleCharge = Type.Object(
+  {
+    id: Type.String(),
+    contractId: Type.String(),
+    planKey: Type.String(),
+    period: Type.String(),
+    dueDate: Day,
+    /** Fen, as stored; `amountText` is what staff read ("¥99.00"). */
+    amount: Type.Integer({ minimum: 1 }),
+    amountText: Type.String(),
+    state: ChargeState,
+    attempts: Type.Array(ConsoleAttempt),
+    events: Type.Array(ConsoleChargeEvent),
+    failureReason: Nullable(Type.String()),
+    paidAt: Nullable(Instant),
+    updatedAt: Instant,
+    /** What staff may do now (the same rules the action routes enforce). */
+    canRetry: Type.Boolean(),
+    canCancel: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type ConsoleCharge = Static<typeof ConsoleCharge>;
+
+/** A month, YYYY-MM. */
+export const Period = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$' });
+
+export const ChargesQuery = Type.Object(
+  {
+    state: Type.Optional(ChargeState),
+    plan: Type.Optional(PlanKey),
+    period: Type.Optional(Period),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type ChargesQuery = Static<typeof ChargesQuery>;
+
+export const ChargesReply = Type.Object(
+  {
+    charges: Type.Array(ConsoleCharge),
+    total: Type.Integer({ minimum: 0 }),
+    /** Sum of the listed filter's PAID amounts, for the header ("¥1,188.00 collected"). */
+    collectedText: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type ChargesReply = Static<typeof ChargesReply>;
+
+export const ChargeIdParams = Type.Object(
+  { id: Type.String({ pattern: '^ch_[A-Za-z0-9_-]{1,40}$' }) },
+  { additionalProperties: false },
+);
+
+/** A staff action must be confirmed explicitly (the page asks first). */
+export const StaffActionBody = Type.Object({ confirm: Type.Literal(true) }, { additionalProperties: false });
+
+export const StaffActionReply = Type.Object(
+  { changed: Type.Boolean(), charge: ConsoleCharge },
+  { additionalProperties: false },
+);
+export type StaffActionReply = Static<typeof StaffActionReply>;
+
+export const StaffAction = Type.Object(
+  {
+    id: Type.String(),
+    at: Instant,
+    action: Type.String(),
+    chargeId: Nullable(Type.String()),
+    staff: Type.String(),
+    requestId: Type.String(),
+    source: Type.String(),
+    outcome: Type.Union([Type.Literal('applied'), Type.Literal('unchanged'), Type.Literal('refused')]),
+    detail: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type StaffAction = Static<typeof StaffAction>;
+
+export const StaffActionsReply = Type.Object(
+  { actions: Type.Array(StaffAction) },
+  { additionalProperties: false },
+);
+export type StaffActionsReply = Static<typeof StaffActionsReply>;
+
+export const RunAsOfBody = Type.Object(
+  { day: Day, confirm: Type.Literal(true) },
+  { additionalProperties: false },
+);
+
+export const RunAsOfReply = Type.Object(
+  {
+    from: Day,
+    to: Day,
+    ranAt: Type.Array(Instant),
+    passes: Type.Integer({ minimum: 0 }),
+    stepped: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type RunAsOfReply = Static<typeof RunAsOfReply>;

@@ -27,6 +27,9 @@ export const TEST_PLANS = [
   },
 ] as const;
 
+/** The operations console's token in these tests (the console runs the billing cycle "as of" a date). */
+export const E2E_ADMIN_TOKEN = 'TESTONLY-miniprogram-e2e-admin-token-0123456789';
+
 /** The return page's deadline in these tests (runtime config override). */
 export const CONFIRM_TIMEOUT_MS = 3000;
 
@@ -168,6 +171,7 @@ export async function startStack(): Promise<Stack> {
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '10000',
     LOGIN_RATE_LIMIT_MAX: '10000',
+    ADMIN_TOKEN: E2E_ADMIN_TOKEN,
   });
   const bff = await buildApp(config);
   await bff.listen({ port: 0, host: '127.0.0.1' });
