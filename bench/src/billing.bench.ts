@@ -139,8 +139,8 @@ const median = (xs: number[]) => {
 };
 
 async function ratioSection(s: Stack, url: string, quick: boolean): Promise<string> {
-  const n = Number(process.env.BENCH_BILLING_PERIODS ?? (quick ? 100 : 1000));
-  const rounds = quick ? 1 : Number(process.env.BENCH_BILLING_ROUNDS ?? 5);
+  const n = Number(process.env.BENCH_BILLING_PERIODS ?? (quick ? 100 : 500));
+  const rounds = quick ? 1 : Number(process.env.BENCH_BILLING_ROUNDS ?? 3);
   const app = await replica(s, url, {});
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -178,8 +178,8 @@ async function ratioSection(s: Stack, url: string, quick: boolean): Promise<stri
 }
 
 async function simulationSection(s: Stack, url: string, quick: boolean): Promise<string> {
-  const n = Number(process.env.BENCH_BILLING_SIM ?? (quick ? 300 : 6000));
-  const budget = Number(process.env.BENCH_BILLING_BUDGET ?? 150);
+  const n = Number(process.env.BENCH_BILLING_SIM ?? (quick ? 300 : 5000));
+  const budget = Number(process.env.BENCH_BILLING_BUDGET ?? 60);
   const env = { BILLING_REQUESTS_PER_SECOND: String(budget), BILLING_BATCH: '100' };
   const [a, b] = [await replica(s, url, env), await replica(s, url, env)];
   const c = new pg.Client({ connectionString: url });
@@ -213,9 +213,8 @@ async function simulationSection(s: Stack, url: string, quick: boolean): Promise
     const counts = stats.perSecond.map(([, v]) => v);
     const calls = counts.reduce((x, y) => x + y, 0);
     const maxPerSecond = Math.max(...counts);
-    const callSeconds = total - (m.plan ? 0 : 0);
     const perPeriod = calls / n;
-    const callRate = calls / callSeconds;
+    const callRate = calls / total;
     const budgetBound = callRate >= budget * 0.9;
     const projectedHours = (1_000_000 * perPeriod) / (budgetBound ? budget : callRate) / 3600;
     return [
