@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { billingReport } from './billing.bench.ts';
 import { formatTable, runSuite, type Suite, type SuiteResult } from './harness.ts';
 import { ingestionSuites } from './ingestion.bench.ts';
 import { memoryReport } from './memory.bench.ts';
@@ -34,6 +35,7 @@ const GROUPS: Group[] = [
   { group: 'BFF memory (issue 8 row 5)', report: memoryReport },
   { group: 'mini-program size and first screen (issue 8 row 6)', report: miniprogramReport },
   { group: 'BFF start-up, compiled vs tsx (issue 15)', report: startupReport },
+  { group: 'edu-papay billing scheduler and scale (issue 16)', report: billingReport },
 ];
 
 const quick = process.env.QUICK === '1';

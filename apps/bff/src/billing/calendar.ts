@@ -3,6 +3,8 @@
  * Asia/Shanghai). Pure functions over unix seconds and YYYY-MM-DD strings.
  */
 
+import { createHash } from 'node:crypto';
+
 const CST = 8 * 3600;
 
 /** The China calendar day of an instant. */
@@ -40,4 +42,13 @@ export function firstDueDay(periodStartDate: string | null, signedAt: number, da
   const signed = chinaDay(signedAt);
   const candidate = `${signed.slice(0, 8)}${String(dayOfMonth).padStart(2, '0')}`;
   return candidate > signed ? candidate : dueDay(candidate, 1);
+}
+
+/**
+ * A contract's fixed offset into its day, in [0, spread) seconds: where its notices and debits fall inside
+ * the spread window. Derived from the contract id, so every replica computes the same one.
+ */
+export function spreadOffset(contractId: string, spreadSeconds: number): number {
+  if (spreadSeconds <= 0) return 0;
+  return createHash('sha256').update(contractId).digest().readUInt32BE(0) % spreadSeconds;
 }

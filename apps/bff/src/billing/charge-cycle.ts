@@ -1,5 +1,5 @@
 import { ApiError, type EduBillingApi, type EduOrder } from '@qianyue/wechatpay';
-import { addDays, chinaDay, dayStart, daysBetween } from './calendar.ts';
+import { addDays, chinaDay, dayStart, daysBetween, spreadOffset } from './calendar.ts';
 import { type Ledger, newOutTradeNo, noticeAt } from './ledger.ts';
 import { afterFailedAttempt, applyOrder, attemptLimit, lastDay } from './order-results.ts';
 import type { BillingAccount, BillingSettings, BillingTerms } from './settings.ts';
@@ -51,6 +51,8 @@ export function createChargeCycle(d: CycleDeps) {
   const { ledger, settings } = d;
   const date = () => new Date(d.now() * 1000);
   const later = (seconds: number) => new Date((d.now() + seconds) * 1000);
+  /** The contract's place in the spread window of its day (0 without BILLING_SPREAD_SECONDS). */
+  const offset = (c: ChargeRow) => spreadOffset(c.contract_id, settings.spreadSeconds);
   const account = (c: ChargeRow): BillingAccount => {
     const a = d.accountOf(c.plan_key);
     // A plan removed from PLANS while periods are open: its periods wait (and are visible) rather than guess.
@@ -86,7 +88,7 @@ export function createChargeCycle(d: CycleDeps) {
       await ledger.update(ledger.db, c, {
         state: c.state === 'SCHEDULED' ? 'NOTICE_SENT' : c.state,
         notice_day: today,
-        next_action_at: new Date(dayStart(debitDay) * 1000),
+        next_action_at: new Date((dayStart(debitDay) + offset(c)) * 1000),
         updated_at: now,
       });
       await ledger.event(c.id, now, { call: 'notice', outcome: 'ok', detail: `debit on ${debitDay}` });
@@ -310,7 +312,7 @@ export function createChargeCycle(d: CycleDeps) {
         return;
       }
       if (c.state === 'SCHEDULED') {
-        const due = terms ? noticeAt(c.due_date, terms) : date();
+        const due = terms ? noticeAt(c.due_date, terms, offset(c)) : date();
         if (due.getTime() > d.now() * 1000) return reschedule(c, due);
         return sendNotice(c, contract.wechat_contract_id);
       }
@@ -332,7 +334,8 @@ export function createChargeCycle(d: CycleDeps) {
       }
       if (!noticeValid(c)) return sendNotice(c, contract.wechat_contract_id);
       const debitDay = [c.due_date, addDays(c.notice_day!, settings.noticeLeadDaysMin)].sort()[1]!;
-      if (dayStart(debitDay) > d.now()) return reschedule(c, new Date(dayStart(debitDay) * 1000));
+      if (dayStart(debitDay) > d.now())
+        return reschedule(c, new Date((dayStart(debitDay) + offset(c)) * 1000));
       return newAttempt(c);
     },
   };

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { addDays, dayStart, dueDay, firstDueDay, periodOf } from './calendar.ts';
+import { addDays, dayStart, dueDay, firstDueDay, periodOf, spreadOffset } from './calendar.ts';
 import type { BillingTerms } from './settings.ts';
 import {
   type AttemptRow,
@@ -20,8 +20,8 @@ export const newOutTradeNo = () => `QYD${Array.from({ length: 29 }, () => BASE62
 const newId = (prefix: string) => `${prefix}_${randomBytes(15).toString('base64url')}`;
 
 /** When the notice of a period is due: `noticeLeadDays` China days before its debit day, at 00:00. */
-export const noticeAt = (due: string, terms: Pick<BillingTerms, 'noticeLeadDays'>) =>
-  new Date(dayStart(addDays(due, -terms.noticeLeadDays)) * 1000);
+export const noticeAt = (due: string, terms: Pick<BillingTerms, 'noticeLeadDays'>, offsetSeconds = 0) =>
+  new Date((dayStart(addDays(due, -terms.noticeLeadDays)) + offsetSeconds) * 1000);
 
 export interface NewEvent {
   call: string;
@@ -35,7 +35,7 @@ export interface NewEvent {
  * The ledger's statements. Every state change is a compare-and-set on the current state (and attempt), so
  * two replicas working the same period at once cannot both move it, and no state ever goes back.
  */
-export function createLedger(db: BillingDb) {
+export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) {
   const ledger = {
     db,
     transaction: <T>(fn: (trx: Trx) => Promise<T>) => db.transaction().execute(fn),
@@ -113,7 +113,7 @@ export function createLedger(db: BillingDb) {
           transaction_id: null,
           failure_code: null,
           failure_reason: null,
-          next_action_at: noticeAt(due, t),
+          next_action_at: noticeAt(due, t, spreadOffset(contractId, o.spreadSeconds ?? 0)),
           created_at: now,
           updated_at: now,
           paid_at: null,

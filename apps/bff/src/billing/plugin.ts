@@ -45,7 +45,7 @@ export default fp(
       const plan = config.plans.find((p) => p.planKey === planKey);
       return plan ? billingAccountOf(plan) : undefined;
     };
-    const ledger = createLedger(asBillingDb(app.db));
+    const ledger = createLedger(asBillingDb(app.db), { spreadSeconds: settings.spreadSeconds });
     const cycle = createChargeCycle({
       ledger,
       api: createEduBillingApi(app.wechatpay.client),

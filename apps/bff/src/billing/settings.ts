@@ -78,6 +78,12 @@ export interface BillingSettings {
   deviceIp: string;
   /** BILLING_REQUESTS_PER_SECOND: WeChat calls per second for the whole fleet; 0 = no budget. */
   requestsPerSecond: number;
+  /**
+   * BILLING_SPREAD_SECONDS: each contract's notices and debits are due this far into their day at most, at an
+   * offset fixed per contract, so a day-1 peak is spread over the window instead of all due at 00:00.
+   * 0 = every period due at 00:00 China time. At most 20 h, so the call stays on its China day.
+   */
+  spreadSeconds: number;
 }
 
 const list = (v: string) =>
@@ -137,6 +143,7 @@ export function resolveBillingSettings(env: Record<string, string | undefined> =
     eventTypes,
     deviceIp: s('EDU_DEVICE_IP', '127.0.0.1'),
     requestsPerSecond: int(env, 'BILLING_REQUESTS_PER_SECOND', 0, 0, 100_000),
+    spreadSeconds: int(env, 'BILLING_SPREAD_SECONDS', 0, 0, 72_000),
   };
   if (settings.noticeLeadDaysMax < settings.noticeLeadDaysMin) {
     throw new BffConfigError('EDU_NOTICE_LEAD_DAYS_MAX', 'must be >= EDU_NOTICE_LEAD_DAYS_MIN');
