@@ -178,6 +178,30 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     );
   }, 60_000);
 
+  it('a debit that never landed, then the contract terminated → never resent, the period is cancelled', async () => {
+    const hh = await start();
+    const { contractId, wechatContractId } = await signEdu(hh);
+    await hh.app.billing.scheduler.runUntilIdle();
+    const due = (await charges(hh, contractId))[0]!.due_date;
+    await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorRate: 1 } } });
+    await noticeThenDebit(hh, due);
+    const first = (await charges(hh, contractId))[0]!;
+    expect(first.state).toBe('DEBIT_REQUESTED');
+    await hh.control('DELETE', '/faults');
+    await hh.control('POST', `/contracts/${wechatContractId}/user-terminate`);
+    await eventually(async () =>
+      (await hh.app.contractsRepository.findById(contractId))?.state === 'TERMINATED' ? true : undefined,
+    );
+    await runAt(hh, chinaMidnight(due) + 10 * HOUR);
+    await runAt(hh, chinaMidnight(due) + 11 * HOUR);
+    expect(await sandboxOrders(hh, wechatContractId)).toHaveLength(0);
+    const ev = (await events(hh, first.id)).map((e) => `${e.call}:${e.outcome}`);
+    expect(ev.filter((e) => e.startsWith('debit:'))).toEqual(['debit:unknown']);
+    const after = await charges(hh, contractId);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ state: 'CANCELLED', failure_code: 'CONTRACT_ENDED' });
+  }, 60_000);
+
   it('ACCEPTED for a while and the result notification lost → the scheduler query finds SUCCESS', async () => {
     const hh = await start({ EDU_ACCEPTED_REQUERY_SECONDS: '600' });
     await hh.control('PUT', '/billing', { outcome: 'ACCEPTED_THEN_SUCCESS', settleAfterMs: 50 });
