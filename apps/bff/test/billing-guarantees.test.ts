@@ -11,6 +11,7 @@ import {
   startBillingHarness,
 } from './helpers/billing.ts';
 import { eventually, type Harness } from './helpers/harness.ts';
+import { makeNotification, postNotification } from './helpers/notification-suite.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
 const HOUR = 3600;
@@ -200,6 +201,44 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     const after = await charges(hh, contractId);
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ state: 'CANCELLED', failure_code: 'CONTRACT_ENDED' });
+  }, 60_000);
+
+  it('a verified debit result naming another merchant under either owner field is refused and pays nothing', async () => {
+    const hh = await start();
+    const { contractId } = await signEdu(hh);
+    await hh.app.billing.scheduler.runUntilIdle();
+    const due = (await charges(hh, contractId))[0]!.due_date;
+    hh.config.notifyBaseUrl = DEAD_URL; // the genuine result never arrives
+    await hh.control('PUT', '/billing', { outcome: 'ACCEPTED_THEN_SUCCESS', settleAfterMs: 60_000 });
+    await noticeThenDebit(hh, due);
+    const c = (await charges(hh, contractId))[0]!;
+    expect(c.state).toBe('DEBIT_REQUESTED');
+    const ours = hh.config.wechatpay.mchId;
+    const plan = hh.config.plans.find((p) => p.planKey === 'edu-monthly')!;
+    let i = 0;
+    for (const owners of [
+      { sp_mchid: ours, mchid: '1900000999' },
+      { mchid: ours, sp_mchid: '1900000999' },
+    ]) {
+      const n = makeNotification({
+        now: hh.clock.now(),
+        id: `foreign-${++i}`,
+        eventType: 'TRANSACTION.SUCCESS',
+        resource: {
+          ...owners,
+          appid: plan.appId,
+          out_trade_no: c.out_trade_no,
+          transaction_id: '4200000000000000000000000099',
+          trade_state: 'SUCCESS',
+          success_time: new Date(hh.clock.now() * 1000).toISOString(),
+          amount: { total: c.amount },
+        },
+      });
+      const r = await postNotification(hh, '/v1/notify/edu-papay-transactions', n);
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: 'FAIL' });
+    }
+    expect((await charges(hh, contractId))[0]!.state).toBe('DEBIT_REQUESTED');
   }, 60_000);
 
   it('ACCEPTED for a while and the result notification lost → the scheduler query finds SUCCESS', async () => {

@@ -6,7 +6,7 @@ import { isDatabaseUnavailable } from '../db/create-database.ts';
 import { DatabaseUnavailableError, NotificationForeignError } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
 import { applyOrder } from './order-results.ts';
-import type { BillingSettings, BillingTerms } from './settings.ts';
+import { type BillingSettings, type BillingTerms, billingAccountOf } from './settings.ts';
 
 /** Sent as every debit's notify_url (below NOTIFY_BASE_URL). */
 export const DEBIT_RESULT_PATH = '/v1/notify/edu-papay-transactions';
@@ -30,10 +30,25 @@ export async function debitResultRoutes(
   const { config, ledger, settings } = opts;
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
+  // Every owner field the order carries, under either naming, must be ours: folding the two namings first
+  // (sp_mchid ?? mchid) let a foreign mchid hide behind our sp_mchid. Sub-merchant fields, when named, must
+  // be those of an edu plan under that appid.
+  const present = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
   const owned = (order: EduOrder) => {
-    const owner = order.sp_mchid ?? order.mchid;
-    if (owner !== undefined && owner !== config.wechatpay.mchId) return false;
-    return config.plans.some((p) => p.family === 'edu-papay' && p.appId === order.appid);
+    for (const owner of [order.sp_mchid, order.mchid]) {
+      const o = present(owner);
+      if (o !== undefined && o !== config.wechatpay.mchId) return false;
+    }
+    return config.plans.some((p) => {
+      const account = billingAccountOf(p);
+      if (!account || account.appid !== order.appid) return false;
+      const subMchId = present(order.sub_mchid);
+      const subAppId = present(order.sub_appid);
+      return (
+        (subMchId === undefined || subMchId === account.sub_mchid) &&
+        (subAppId === undefined || subAppId === account.sub_appid)
+      );
+    });
   };
 
   app.post(
