@@ -31,8 +31,8 @@ export async function debitResultRoutes(
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   // Every owner field the order carries, under either naming, must be ours: folding the two namings first
-  // (sp_mchid ?? mchid) let a foreign mchid hide behind our sp_mchid. Sub-merchant fields, when named, must
-  // be those of an edu plan under that appid.
+  // (sp_mchid ?? mchid) let a foreign mchid hide behind our sp_mchid. A named sub_mchid must be that of an
+  // edu plan under that appid; a named sub_appid too when the plan has one (as the edu family's isOurs).
   const present = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
   const owned = (order: EduOrder) => {
     for (const owner of [order.sp_mchid, order.mchid]) {
@@ -46,7 +46,7 @@ export async function debitResultRoutes(
       const subAppId = present(order.sub_appid);
       return (
         (subMchId === undefined || subMchId === account.sub_mchid) &&
-        (subAppId === undefined || subAppId === account.sub_appid)
+        (subAppId === undefined || !account.sub_appid || subAppId === account.sub_appid)
       );
     });
   };
