@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config.ts';
 import { isDatabaseUnavailable } from '../db/create-database.ts';
 import { DatabaseUnavailableError, NotificationForeignError } from '../errors.ts';
+import { isRejected, outcomeOfError } from '../notifications/outcomes.ts';
 import type { Ledger } from './ledger.ts';
 import { applyOrder } from './order-results.ts';
 import { type BillingSettings, type BillingTerms, billingAccountOf } from './settings.ts';
@@ -73,10 +74,13 @@ export async function debitResultRoutes(
         if (!owned(order)) throw new NotificationForeignError();
       } catch (err) {
         app.metrics.notifications.inc({ outcome: 'rejected_debit_result' });
-        request.log.warn(
-          { code: (err as { code?: string }).code, route: DEBIT_RESULT_PATH },
-          'debit-result notification rejected',
-        );
+        // Like the contract-event routes: a refused post is counted per source (429 past the limit),
+        // stored aggregated and logged throttled by the notify guard, never one warn line per post.
+        const outcome = outcomeOfError(err);
+        if (isRejected(outcome)) {
+          const errorCode = String((err as { code?: string }).code ?? 'unknown');
+          await app.notifyGuard.refused(request, { family: 'edu-papay-debit', reason: outcome, errorCode });
+        }
         throw err;
       }
       const eventType = event.envelope.event_type;
