@@ -203,7 +203,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     expect(after[0]).toMatchObject({ state: 'CANCELLED', failure_code: 'CONTRACT_ENDED' });
   }, 60_000);
 
-  it('a verified debit result naming another merchant under either owner field is refused and pays nothing', async () => {
+  it('a verified debit result naming another merchant under either owner field, or holding unstorable text, is refused and changes nothing', async () => {
     const hh = await start();
     const { contractId } = await signEdu(hh);
     await hh.app.billing.scheduler.runUntilIdle();
@@ -238,6 +238,23 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
       expect(r.status).toBe(400);
       expect(r.body).toMatchObject({ code: 'FAIL' });
     }
+    // Ours, but with text PostgreSQL cannot store: refused as 400 before any statement, not a 500.
+    const unstorable = makeNotification({
+      now: hh.clock.now(),
+      id: 'unstorable-1',
+      eventType: 'TRANSACTION.FAIL',
+      resource: {
+        mchid: ours,
+        appid: plan.appId,
+        out_trade_no: c.out_trade_no,
+        trade_state: 'PAY_FAIL',
+        trade_state_description: 'bad\u0000text',
+        amount: { total: c.amount },
+      },
+    });
+    const u = await postNotification(hh, '/v1/notify/edu-papay-transactions', unstorable);
+    expect(u.status).toBe(400);
+    expect(u.body).toMatchObject({ code: 'FAIL' });
     expect((await charges(hh, contractId))[0]!.state).toBe('DEBIT_REQUESTED');
   }, 60_000);
 

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config.ts';
 import { isDatabaseUnavailable } from '../db/create-database.ts';
 import { DatabaseUnavailableError, NotificationForeignError } from '../errors.ts';
 import { isRejected, outcomeOfError } from '../notifications/outcomes.ts';
+import { assertStorableNotification } from '../routes/notify/storable-text.ts';
 import type { Ledger } from './ledger.ts';
 import { applyOrder } from './order-results.ts';
 import { type BillingSettings, type BillingTerms, billingAccountOf } from './settings.ts';
@@ -72,6 +73,7 @@ export async function debitResultRoutes(
         );
         order = readDebitResult(event.resource, event.requestId);
         if (!owned(order)) throw new NotificationForeignError();
+        assertStorableNotification(event, body);
       } catch (err) {
         app.metrics.notifications.inc({ outcome: 'rejected_debit_result' });
         // Like the contract-event routes: a refused post is counted per source (429 past the limit),
