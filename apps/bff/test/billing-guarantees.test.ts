@@ -11,6 +11,7 @@ import {
   startBillingHarness,
 } from './helpers/billing.ts';
 import { eventually, type Harness } from './helpers/harness.ts';
+import { makeNotification, postNotification } from './helpers/notification-suite.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
 const HOUR = 3600;
@@ -176,6 +177,85 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     expect((await events(hh, first.id)).map((e) => `${e.call}:${e.outcome}`)).toEqual(
       expect.arrayContaining(['debit:unknown', 'query:not-found', 'debit:ok']),
     );
+  }, 60_000);
+
+  it('a debit that never landed, then the contract terminated → never resent, the period is cancelled', async () => {
+    const hh = await start();
+    const { contractId, wechatContractId } = await signEdu(hh);
+    await hh.app.billing.scheduler.runUntilIdle();
+    const due = (await charges(hh, contractId))[0]!.due_date;
+    await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorRate: 1 } } });
+    await noticeThenDebit(hh, due);
+    const first = (await charges(hh, contractId))[0]!;
+    expect(first.state).toBe('DEBIT_REQUESTED');
+    await hh.control('DELETE', '/faults');
+    await hh.control('POST', `/contracts/${wechatContractId}/user-terminate`);
+    await eventually(async () =>
+      (await hh.app.contractsRepository.findById(contractId))?.state === 'TERMINATED' ? true : undefined,
+    );
+    await runAt(hh, chinaMidnight(due) + 10 * HOUR);
+    await runAt(hh, chinaMidnight(due) + 11 * HOUR);
+    expect(await sandboxOrders(hh, wechatContractId)).toHaveLength(0);
+    const ev = (await events(hh, first.id)).map((e) => `${e.call}:${e.outcome}`);
+    expect(ev.filter((e) => e.startsWith('debit:'))).toEqual(['debit:unknown']);
+    const after = await charges(hh, contractId);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ state: 'CANCELLED', failure_code: 'CONTRACT_ENDED' });
+  }, 60_000);
+
+  it('a verified debit result naming another merchant under either owner field, or holding unstorable text, is refused and changes nothing', async () => {
+    const hh = await start();
+    const { contractId } = await signEdu(hh);
+    await hh.app.billing.scheduler.runUntilIdle();
+    const due = (await charges(hh, contractId))[0]!.due_date;
+    hh.config.notifyBaseUrl = DEAD_URL; // the genuine result never arrives
+    await hh.control('PUT', '/billing', { outcome: 'ACCEPTED_THEN_SUCCESS', settleAfterMs: 60_000 });
+    await noticeThenDebit(hh, due);
+    const c = (await charges(hh, contractId))[0]!;
+    expect(c.state).toBe('DEBIT_REQUESTED');
+    const ours = hh.config.wechatpay.mchId;
+    const plan = hh.config.plans.find((p) => p.planKey === 'edu-monthly')!;
+    let i = 0;
+    for (const owners of [
+      { sp_mchid: ours, mchid: '1900000999' },
+      { mchid: ours, sp_mchid: '1900000999' },
+    ]) {
+      const n = makeNotification({
+        now: hh.clock.now(),
+        id: `foreign-${++i}`,
+        eventType: 'TRANSACTION.SUCCESS',
+        resource: {
+          ...owners,
+          appid: plan.appId,
+          out_trade_no: c.out_trade_no,
+          transaction_id: '4200000000000000000000000099',
+          trade_state: 'SUCCESS',
+          success_time: new Date(hh.clock.now() * 1000).toISOString(),
+          amount: { total: c.amount },
+        },
+      });
+      const r = await postNotification(hh, '/v1/notify/edu-papay-transactions', n);
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: 'FAIL' });
+    }
+    // Ours, but with text PostgreSQL cannot store: refused as 400 before any statement, not a 500.
+    const unstorable = makeNotification({
+      now: hh.clock.now(),
+      id: 'unstorable-1',
+      eventType: 'TRANSACTION.FAIL',
+      resource: {
+        mchid: ours,
+        appid: plan.appId,
+        out_trade_no: c.out_trade_no,
+        trade_state: 'PAY_FAIL',
+        trade_state_description: 'bad\u0000text',
+        amount: { total: c.amount },
+      },
+    });
+    const u = await postNotification(hh, '/v1/notify/edu-papay-transactions', unstorable);
+    expect(u.status).toBe(400);
+    expect(u.body).toMatchObject({ code: 'FAIL' });
+    expect((await charges(hh, contractId))[0]!.state).toBe('DEBIT_REQUESTED');
   }, 60_000);
 
   it('ACCEPTED for a while and the result notification lost → the scheduler query finds SUCCESS', async () => {

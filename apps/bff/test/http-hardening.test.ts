@@ -97,6 +97,46 @@ describe('HTTP hardening', () => {
     expect((await h.call('POST', '/v1/auth/logout', {})).status).toBe(401);
   });
 
+  it('a session read from the database while it is logged out on the same replica is not cached afterwards', async () => {
+    const other = await buildApp(await loadConfig(testEnv(h.sandboxUrl)), {
+      clock: h.clock,
+      db: h.app.db,
+      logStream: false,
+    });
+    try {
+      const { token } = await h.login();
+      const repo = other.sessionsRepository;
+      const read = repo.findValid.bind(repo);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let held = false;
+      // The first read on `other` finds the row, then is held until the logout below has finished.
+      repo.findValid = async (...args: Parameters<typeof read>) => {
+        const row = await read(...args);
+        if (!held) {
+          held = true;
+          await gate;
+        }
+        return row;
+      };
+      const get = () =>
+        other.inject({ method: 'GET', url: '/v1/plans', headers: { authorization: `Bearer ${token}` } });
+      const inFlight = get();
+      await new Promise((r) => setTimeout(r, 50));
+      const out = await other.inject({
+        method: 'POST',
+        url: '/v1/auth/logout',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(out.statusCode).toBe(204);
+      release();
+      await inFlight;
+      expect((await get()).statusCode).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('another replica honours a revocation within SESSION_CACHE_SECONDS (and at once when 0)', async () => {
     const other = await buildApp(await loadConfig(testEnv(h.sandboxUrl)), {
       clock: h.clock,

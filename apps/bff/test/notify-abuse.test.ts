@@ -73,6 +73,18 @@ describe('notification floods', () => {
     expect(logs.lines.slice(first).join('')).not.toContain('"stack"');
     expect(loud.length).toBeLessThanOrEqual(serials.length);
   });
+
+  it('the debit-result route is guarded too: a flood of unsigned posts is limited and logged throttled', async () => {
+    h.clock.advance(61);
+    const first = logs.lines.length;
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX + 20; i++)
+      statuses.push((await postNotification(h, '/v1/notify/edu-papay-transactions', unsigned)).status);
+    expect(statuses.slice(0, MAX).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(MAX).every((s) => s === 429)).toBe(true);
+    const warned = logs.lines.slice(first).filter((l) => l.includes('"level":40'));
+    expect(warned.length).toBeLessThanOrEqual(3);
+  });
 });
 
 describe('notifySource', () => {

@@ -263,8 +263,10 @@ export function createChargeCycle(d: CycleDeps) {
     });
     if (notFound && status === 'CREATED') {
       // WeChat has no such order: the debit never landed. Send it again with the SAME number (U19), so even
-      // a late landing of the first send is the same order.
-      if (noticeValid(c)) return debit(c);
+      // a late landing of the first send is the same order. Only while the contract is still signed: a
+      // contract ended meanwhile is never debited again, its period is cancelled.
+      const signed = (await ledger.contractOf(ledger.db, c.contract_id))?.state === 'SIGNED';
+      if (signed && noticeValid(c)) return debit(c);
       // The notice window passed: WeChat would refuse this number now, so it is closed as never landed and
       // the retry policy (with a fresh notice) takes over.
       await ledger.transaction(async (trx) => {
@@ -274,6 +276,7 @@ export function createChargeCycle(d: CycleDeps) {
           .where('out_trade_no', '=', c.out_trade_no)
           .where('status', '=', 'CREATED')
           .execute();
+        if (!signed) return;
         await ledger.update(trx, c, { notice_day: null, updated_at: now });
         await afterFailedAttempt(
           trx,
@@ -283,6 +286,7 @@ export function createChargeCycle(d: CycleDeps) {
           'NEVER_LANDED',
         );
       });
+      if (!signed) await cancel(c);
       return;
     }
     await reschedule(c, later(settings.callRetrySeconds));

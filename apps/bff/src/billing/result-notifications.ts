@@ -4,9 +4,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config.ts';
 import { isDatabaseUnavailable } from '../db/create-database.ts';
 import { DatabaseUnavailableError, NotificationForeignError } from '../errors.ts';
+import { isRejected, outcomeOfError } from '../notifications/outcomes.ts';
+import { assertStorableNotification } from '../routes/notify/storable-text.ts';
 import type { Ledger } from './ledger.ts';
 import { applyOrder } from './order-results.ts';
-import type { BillingSettings, BillingTerms } from './settings.ts';
+import { type BillingSettings, type BillingTerms, billingAccountOf } from './settings.ts';
 
 /** Sent as every debit's notify_url (below NOTIFY_BASE_URL). */
 export const DEBIT_RESULT_PATH = '/v1/notify/edu-papay-transactions';
@@ -30,10 +32,25 @@ export async function debitResultRoutes(
   const { config, ledger, settings } = opts;
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
+  // Every owner field the order carries, under either naming, must be ours: folding the two namings first
+  // (sp_mchid ?? mchid) let a foreign mchid hide behind our sp_mchid. A named sub_mchid must be that of an
+  // edu plan under that appid; a named sub_appid too when the plan has one (as the edu family's isOurs).
+  const present = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
   const owned = (order: EduOrder) => {
-    const owner = order.sp_mchid ?? order.mchid;
-    if (owner !== undefined && owner !== config.wechatpay.mchId) return false;
-    return config.plans.some((p) => p.family === 'edu-papay' && p.appId === order.appid);
+    for (const owner of [order.sp_mchid, order.mchid]) {
+      const o = present(owner);
+      if (o !== undefined && o !== config.wechatpay.mchId) return false;
+    }
+    return config.plans.some((p) => {
+      const account = billingAccountOf(p);
+      if (!account || account.appid !== order.appid) return false;
+      const subMchId = present(order.sub_mchid);
+      const subAppId = present(order.sub_appid);
+      return (
+        (subMchId === undefined || subMchId === account.sub_mchid) &&
+        (subAppId === undefined || !account.sub_appid || subAppId === account.sub_appid)
+      );
+    });
   };
 
   app.post(
@@ -56,12 +73,16 @@ export async function debitResultRoutes(
         );
         order = readDebitResult(event.resource, event.requestId);
         if (!owned(order)) throw new NotificationForeignError();
+        assertStorableNotification(event, body);
       } catch (err) {
         app.metrics.notifications.inc({ outcome: 'rejected_debit_result' });
-        request.log.warn(
-          { code: (err as { code?: string }).code, route: DEBIT_RESULT_PATH },
-          'debit-result notification rejected',
-        );
+        // Like the contract-event routes: a refused post is counted per source (429 past the limit),
+        // stored aggregated and logged throttled by the notify guard, never one warn line per post.
+        const outcome = outcomeOfError(err);
+        if (isRejected(outcome)) {
+          const errorCode = String((err as { code?: string }).code ?? 'unknown');
+          await app.notifyGuard.refused(request, { family: 'edu-papay-debit', reason: outcome, errorCode });
+        }
         throw err;
       }
       const eventType = event.envelope.event_type;

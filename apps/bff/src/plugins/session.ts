@@ -65,6 +65,10 @@ export default fp(
     const CACHE_SECONDS = opts.cacheSeconds ?? 60;
     const CACHE_MAX = 10_000;
     const known = new Map<string, { openid: string; appId: string; until: number }>();
+    // Sessions logged out here, until their cache window has passed: a database read that was in flight
+    // during the logout must not put the session back into `known` afterwards.
+    const revoked = new Map<string, number>();
+    const isRevoked = (id: string, now: number) => (revoked.get(id) ?? 0) > now;
 
     app.decorateRequest('openid', '');
     app.decorateRequest('appId', '');
@@ -113,6 +117,7 @@ export default fp(
         }
         const row = await app.sessionsRepository.findValid(id, new Date(now * 1000));
         if (!row) throw new SessionExpiredError();
+        if (isRevoked(id, now)) throw new SessionExpiredError();
         const appId = row.appid ?? opts.defaultAppId;
         if (CACHE_SECONDS > 0) {
           if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
@@ -124,6 +129,10 @@ export default fp(
       },
       async revoke(request: FastifyRequest) {
         if (!request.sessionId) throw new UnauthenticatedError();
+        if (CACHE_SECONDS > 0) {
+          if (revoked.size >= CACHE_MAX) revoked.delete(revoked.keys().next().value as string);
+          revoked.set(request.sessionId, opts.clock.now() + CACHE_SECONDS);
+        }
         known.delete(request.sessionId);
         await app.sessionsRepository.delete(request.sessionId);
       },
