@@ -185,8 +185,10 @@ suite('deploy folder (scripts/build-deploy.mjs)', () => {
     expect(page.status).toBe(200);
     expect(page.type).toMatch(/text\/html/);
     expect((await get(`${bff.url}/admin/console.js`)).status).toBe(200);
-    // The module console.js imports (the charges ledger), copied as an asset the same way.
-    expect((await get(`${bff.url}/admin/charges.js`)).status).toBe(200);
+    // The modules console.js imports, copied as assets the same way.
+    for (const module of ['charges.js', 'api-client.js', 'dom.js', 'chart.js']) {
+      expect((await get(`${bff.url}/admin/${module}`)).status, module).toBe(200);
+    }
 
     // Source maps: stack frames name the TypeScript files (no --enable-source-maps needed).
     const map = JSON.parse(readFileSync(path.join(dir, 'lib/server.js.map'), 'utf8')) as {

@@ -34,20 +34,25 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
   }
   // Served as written: the browser runs console.js itself, so starting the BFF needs no build step.
   const page = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
-  const script = readFileSync(new URL('./console.js', import.meta.url), 'utf8');
-  const charges = readFileSync(new URL('./charges.js', import.meta.url), 'utf8');
+  // The page's ES modules (console.js is the entry; same origin, so the CSP's script-src 'self' covers them).
+  // Each path is written out: the deploy build copies each file a URL literal here names.
+  const modules: Record<string, string> = {
+    'console.js': readFileSync(new URL('./console.js', import.meta.url), 'utf8'),
+    'api-client.js': readFileSync(new URL('./api-client.js', import.meta.url), 'utf8'),
+    'dom.js': readFileSync(new URL('./dom.js', import.meta.url), 'utf8'),
+    'chart.js': readFileSync(new URL('./chart.js', import.meta.url), 'utf8'),
+    'charges.js': readFileSync(new URL('./charges.js', import.meta.url), 'utf8'),
+  };
   const hidden = { schema: { hide: true } } as const;
 
   const sendStatic = (reply: FastifyReply, type: string, body: string) =>
     reply.headers(PAGE_HEADERS).type(type).send(body);
   app.get('/', hidden, async (_req, reply) => sendStatic(reply, 'text/html; charset=utf-8', page));
-  app.get('/console.js', hidden, async (_req, reply) =>
-    sendStatic(reply, 'text/javascript; charset=utf-8', script),
-  );
-  // console.js imports it (an ES module: same origin, so the CSP's script-src 'self' covers it).
-  app.get('/charges.js', hidden, async (_req, reply) =>
-    sendStatic(reply, 'text/javascript; charset=utf-8', charges),
-  );
+  for (const [name, body] of Object.entries(modules)) {
+    app.get(`/${name}`, hidden, async (_req, reply) =>
+      sendStatic(reply, 'text/javascript; charset=utf-8', body),
+    );
+  }
 
   await app.register(consoleApi, {
     prefix: '/api',
