@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import type { WechatPayClient } from './client.ts';
 import { AnswerFormatError } from './errors.ts';
+import type { Operation } from './operations/common.ts';
 import {
   type EduOrder,
   type EduOrderQuery,
@@ -36,6 +37,15 @@ function checkOrder(data: unknown, requestId: string | undefined): EduOrder {
 }
 
 export function createEduBillingApi(client: Pick<WechatPayClient, 'request'>): EduBillingApi {
+  /** The two order queries differ only by the operation (by out_trade_no or by transaction_id). */
+  async function getOrder(op: Operation<[id: string]>, id: string, query?: EduOrderQuery): Promise<EduOrder> {
+    const r = await client.request<unknown>({
+      method: op.method,
+      path: op.path(id),
+      ...(query?.sub_mchid ? { query: { sub_mchid: query.sub_mchid } } : {}),
+    });
+    return checkOrder(r.data, r.requestId);
+  }
   return {
     async sendNotice(contractId, body) {
       await client.request({
@@ -47,21 +57,7 @@ export function createEduBillingApi(client: Pick<WechatPayClient, 'request'>): E
     async debit(body) {
       await client.request({ method: eduDebitOperation.method, path: eduDebitOperation.path(), body });
     },
-    async orderByOutTradeNo(outTradeNo, query) {
-      const r = await client.request<unknown>({
-        method: eduOrderByOutTradeNoOperation.method,
-        path: eduOrderByOutTradeNoOperation.path(outTradeNo),
-        ...(query?.sub_mchid ? { query: { sub_mchid: query.sub_mchid } } : {}),
-      });
-      return checkOrder(r.data, r.requestId);
-    },
-    async orderByTransactionId(transactionId, query) {
-      const r = await client.request<unknown>({
-        method: eduOrderByIdOperation.method,
-        path: eduOrderByIdOperation.path(transactionId),
-        ...(query?.sub_mchid ? { query: { sub_mchid: query.sub_mchid } } : {}),
-      });
-      return checkOrder(r.data, r.requestId);
-    },
+    orderByOutTradeNo: (outTradeNo, query) => getOrder(eduOrderByOutTradeNoOperation, outTradeNo, query),
+    orderByTransactionId: (transactionId, query) => getOrder(eduOrderByIdOperation, transactionId, query),
   };
 }
