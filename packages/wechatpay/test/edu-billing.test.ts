@@ -4,22 +4,16 @@ import {
   AnswerFormatError,
   ApiError,
   createEduBillingApi,
-  createRsaSigner,
-  createRsaVerifier,
-  createStaticKeyResolver,
-  createWechatPayClient,
   DEFAULT_DEBIT_RESULT_EVENT_TYPES,
   EduDebitRequest,
   EduOrder,
   EduUserNotificationRequest,
-  loadPrivateKey,
-  loadPublicKey,
   NotificationFormatError,
   readDebitResult,
   type WechatPayClient,
 } from '../src/index.ts';
-import { fixtureText, merchantSerial, platformSerial } from './fixtures.ts';
-import { type LoopbackServer, startLoopback } from './loopback-server.ts';
+import { startLoopbackClient } from './loopback-client.ts';
+import type { LoopbackServer } from './loopback-server.ts';
 
 // The documented example bodies (EDU-D / EDU-OQ examples, contract-apis-next.md §5.3, §5.6).
 const debitExample = {
@@ -85,24 +79,10 @@ describe('debit-cycle schemas', () => {
 });
 
 describe('EduBillingApi over loopback HTTP', () => {
-  const signer = createRsaSigner({
-    mchId: '1900000109',
-    serialNo: merchantSerial(),
-    privateKey: loadPrivateKey(fixtureText('merchant/private-key.pem')),
-  });
-  const resolver = createStaticKeyResolver({
-    keys: { [platformSerial()]: loadPublicKey(fixtureText('platform/cert.pem')) },
-  });
   let server: LoopbackServer;
   let client: WechatPayClient;
   beforeAll(async () => {
-    server = await startLoopback();
-    client = createWechatPayClient({
-      baseUrl: server.baseUrl,
-      signer,
-      verifier: createRsaVerifier(resolver),
-      resolver,
-    });
+    ({ server, client } = await startLoopbackClient());
   });
   afterAll(async () => {
     await client.close();

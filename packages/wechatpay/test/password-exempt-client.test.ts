@@ -1,39 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createRsaSigner,
-  createRsaVerifier,
-  createStaticKeyResolver,
-  createWechatPayClient,
-  loadPrivateKey,
-  loadPublicKey,
-  SignatureInvalidError,
-  type WechatPayClient,
-} from '../src/index.ts';
-import { fixtureText, merchantSerial, platformSerial, publicKeyId } from './fixtures.ts';
-import { type LoopbackServer, startLoopback } from './loopback-server.ts';
-
-const resolver = createStaticKeyResolver({
-  keys: {
-    [platformSerial()]: loadPublicKey(fixtureText('platform/cert.pem')),
-    [publicKeyId()]: loadPublicKey(fixtureText('platform/pubkey/public-key.pem')),
-  },
-});
-const signer = createRsaSigner({
-  mchId: '1900000109',
-  serialNo: merchantSerial(),
-  privateKey: loadPrivateKey(fixtureText('merchant/private-key.pem')),
-});
+import { SignatureInvalidError, type WechatPayClient } from '../src/index.ts';
+import { startLoopbackClient } from './loopback-client.ts';
+import type { LoopbackServer } from './loopback-server.ts';
 
 let server: LoopbackServer;
 let client: WechatPayClient;
 beforeAll(async () => {
-  server = await startLoopback();
-  client = createWechatPayClient({
-    baseUrl: server.baseUrl,
-    signer,
-    verifier: createRsaVerifier(resolver),
-    resolver,
-  });
+  ({ server, client } = await startLoopbackClient());
 });
 afterAll(async () => {
   await client.close();
