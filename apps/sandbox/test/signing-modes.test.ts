@@ -52,6 +52,10 @@ async function login(appId: string, user: string): Promise<string> {
   return session.openid as string;
 }
 
+/** POSTs `body` as JSON to that mode's pre-sign path of `on` (the shared sandbox unless another is given). */
+const presign = (mode: string, body: object, on: Running = sb) =>
+  call(on.url, { method: 'POST', path: presignPath(mode), body: JSON.stringify(body) });
+
 const common = () => ({
   service_id: IDS.serviceId,
   out_contract_code: `QYM${++seq}${Date.now()}`,
@@ -101,11 +105,7 @@ describe('password-exempt normal (direct merchant)', () => {
   it('appid + openid of that appid: signed, notified with mchid/appid/openid, queried and terminated', async () => {
     const openid = await login(IDS.appId, 'bob');
     const body = { appid: IDS.appId, openid, ...common() };
-    const pre = await call(sb.url, {
-      method: 'POST',
-      path: presignPath('normal'),
-      body: JSON.stringify(body),
-    });
+    const pre = await presign('normal', body);
     expect(pre.status).toBe(200);
     verifyAnswer(pre.headers, pre.text);
     expect(pre.json).toMatchObject({
@@ -144,21 +144,13 @@ describe('password-exempt normal (direct merchant)', () => {
 
   it('an openid of the sub-merchant mini-program under appid → 400 PARAM_ERROR appid和openid不匹配', async () => {
     const openid = await login(IDS.subAppId, 'bob');
-    const a = await call(sb.url, {
-      method: 'POST',
-      path: presignPath('normal'),
-      body: JSON.stringify({ appid: IDS.appId, openid, ...common() }),
-    });
+    const a = await presign('normal', { appid: IDS.appId, openid, ...common() });
     expect([a.status, a.json.code, a.json.message]).toEqual([400, 'PARAM_ERROR', 'appid和openid不匹配']);
   });
 
   it('the QS body on the normal path is refused (sub_* are not fields of this mode)', async () => {
     const openid = await login(IDS.appId, 'bob');
-    const a = await call(sb.url, {
-      method: 'POST',
-      path: presignPath('normal'),
-      body: JSON.stringify({ appid: IDS.appId, openid, sub_mchid: IDS.subMchId, ...common() }),
-    });
+    const a = await presign('normal', { appid: IDS.appId, openid, sub_mchid: IDS.subMchId, ...common() });
     expect([a.status, a.json.code]).toEqual([400, 'PARAM_ERROR']);
   });
 });
@@ -173,11 +165,7 @@ describe('password-exempt service provider', () => {
       sub_openid: subOpenid,
       ...common(),
     };
-    const pre = await call(sb.url, {
-      method: 'POST',
-      path: presignPath('service-provider'),
-      body: JSON.stringify(body),
-    });
+    const pre = await presign('service-provider', body);
     expect(pre.status).toBe(200);
     expect(pre.json.sub_mchid).toBe(IDS.subMchId);
     const { resource } = await confirmAndReadNotification(pre.json.pre_entrustweb_id);
@@ -210,16 +198,12 @@ describe('password-exempt service provider', () => {
 
   it('a sub_openid of the SP mini-program → 400 PARAM_ERROR sub_appid和sub_openid不匹配', async () => {
     const wrong = await login(IDS.appId, 'carol');
-    const a = await call(sb.url, {
-      method: 'POST',
-      path: presignPath('service-provider'),
-      body: JSON.stringify({
-        sp_appid: IDS.appId,
-        sub_mchid: IDS.subMchId,
-        sub_appid: IDS.subAppId,
-        sub_openid: wrong,
-        ...common(),
-      }),
+    const a = await presign('service-provider', {
+      sp_appid: IDS.appId,
+      sub_mchid: IDS.subMchId,
+      sub_appid: IDS.subAppId,
+      sub_openid: wrong,
+      ...common(),
     });
     expect([a.status, a.json.code, a.json.message]).toEqual([
       400,
@@ -229,31 +213,23 @@ describe('password-exempt service provider', () => {
   });
 
   it('neither sp_openid nor sub_openid → 400 PARAM_ERROR (inferred rule U1, switchable)', async () => {
-    const a = await call(sb.url, {
-      method: 'POST',
-      path: presignPath('service-provider'),
-      body: JSON.stringify({
-        sp_appid: IDS.appId,
-        sub_mchid: IDS.subMchId,
-        sub_appid: IDS.subAppId,
-        ...common(),
-      }),
+    const a = await presign('service-provider', {
+      sp_appid: IDS.appId,
+      sub_mchid: IDS.subMchId,
+      sub_appid: IDS.subAppId,
+      ...common(),
     });
     expect([a.status, a.json.code]).toEqual([400, 'PARAM_ERROR']);
   });
 
   it('the direct-mode names appid/openid on the SP path → 400 PARAM_ERROR', async () => {
     const openid = await login(IDS.appId, 'carol');
-    const a = await call(sb.url, {
-      method: 'POST',
-      path: presignPath('service-provider'),
-      body: JSON.stringify({
-        appid: IDS.appId,
-        openid,
-        sub_mchid: IDS.subMchId,
-        sub_appid: IDS.subAppId,
-        ...common(),
-      }),
+    const a = await presign('service-provider', {
+      appid: IDS.appId,
+      openid,
+      sub_mchid: IDS.subMchId,
+      sub_appid: IDS.subAppId,
+      ...common(),
     });
     expect([a.status, a.json.code]).toEqual([400, 'PARAM_ERROR']);
   });
@@ -269,7 +245,7 @@ describe('password-exempt qs (institution)', () => {
       sub_openid: subOpenid,
       ...common(),
     };
-    const pre = await call(sb.url, { method: 'POST', path: presignPath('qs'), body: JSON.stringify(body) });
+    const pre = await presign('qs', body);
     expect(pre.status).toBe(200);
     expect(pre.json.sub_mchid).toBeUndefined();
     const { resource } = await confirmAndReadNotification(pre.json.pre_entrustweb_id);
@@ -287,29 +263,21 @@ describe('password-exempt qs (institution)', () => {
 
   it('openid under appid (the institution mini-program) still works, and the QS openid of the sub mini-program is refused', async () => {
     const own = await login(IDS.appId, 'erin');
-    const ok = await call(sb.url, {
-      method: 'POST',
-      path: presignPath('qs'),
-      body: JSON.stringify({
-        appid: IDS.appId,
-        sub_appid: IDS.subAppId,
-        sub_mchid: IDS.subMchId,
-        openid: own,
-        ...common(),
-      }),
+    const ok = await presign('qs', {
+      appid: IDS.appId,
+      sub_appid: IDS.subAppId,
+      sub_mchid: IDS.subMchId,
+      openid: own,
+      ...common(),
     });
     expect(ok.status).toBe(200);
     const sub = await login(IDS.subAppId, 'erin');
-    const bad = await call(sb.url, {
-      method: 'POST',
-      path: presignPath('qs'),
-      body: JSON.stringify({
-        appid: IDS.appId,
-        sub_appid: IDS.subAppId,
-        sub_mchid: IDS.subMchId,
-        openid: sub,
-        ...common(),
-      }),
+    const bad = await presign('qs', {
+      appid: IDS.appId,
+      sub_appid: IDS.subAppId,
+      sub_mchid: IDS.subMchId,
+      openid: sub,
+      ...common(),
     });
     expect([bad.status, bad.json.message]).toEqual([400, 'appid和openid不匹配']);
   });
@@ -323,7 +291,7 @@ describe('password-exempt qs (institution)', () => {
       openid: own,
       ...common(),
     };
-    await call(sb.url, { method: 'POST', path: presignPath('qs'), body: JSON.stringify(body) });
+    await presign('qs', body);
     const q = await call(sb.url, { method: 'GET', path: qsPath(IDS.serviceId, body.out_contract_code) });
     expect([q.status, q.json.code]).toEqual([404, 'RESOURCE_NOT_EXISTS']);
   });
@@ -410,11 +378,11 @@ describe('merchant roles and unknown openids', () => {
   it('a merchant not entitled to a mode gets 403 NO_AUTH on that path', async () => {
     const s = await startSandbox({ merchant: { passwordExemptModes: ['qs'] } });
     try {
-      const a = await call(s.url, {
-        method: 'POST',
-        path: presignPath('normal'),
-        body: JSON.stringify({ appid: IDS.appId, openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', ...common() }),
-      });
+      const a = await presign(
+        'normal',
+        { appid: IDS.appId, openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', ...common() },
+        s,
+      );
       expect([a.status, a.json.code]).toEqual([403, 'NO_AUTH']);
     } finally {
       await s.close();
