@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { str } from './common.ts';
+import { type Operation, str } from './common.ts';
 
 /*
  * Fields shared by every password-exempt (免密支付) pre-sign mode (contract-apis-next.md §2.2–2.3):
@@ -50,3 +50,10 @@ export type PasswordExemptMode = (typeof PASSWORD_EXEMPT_MODES)[number];
 /** `…/contracts/{mode}/pre-entrust-sign/mini-program`: one path per mode, same shape. */
 export const passwordExemptPresignPath = (mode: PasswordExemptMode): string =>
   `/v3/password-exempt-contract/contracts/${mode}/pre-entrust-sign/mini-program`;
+
+/** A mode's pre-sign operation: a POST to its path, which has no parameters. */
+export const passwordExemptPresignOperation = (mode: PasswordExemptMode): Operation<[]> => ({
+  method: 'POST',
+  route: passwordExemptPresignPath(mode),
+  path: () => passwordExemptPresignPath(mode),
+});

@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { type Operation, str } from './common.ts';
+import { str } from './common.ts';
 import {
   PasswordExemptPresignResponse,
   passwordExemptPresignCommon,
-  passwordExemptPresignPath,
+  passwordExemptPresignOperation,
 } from './password-exempt-fields.ts';
 
 /**
@@ -24,8 +24,4 @@ export type NormalPreEntrustSignRequest = Static<typeof NormalPreEntrustSignRequ
 export const NormalPreEntrustSignResponse = PasswordExemptPresignResponse;
 export type NormalPreEntrustSignResponse = Static<typeof NormalPreEntrustSignResponse>;
 
-export const normalPreEntrustSignOperation: Operation<[]> = {
-  method: 'POST',
-  route: passwordExemptPresignPath('normal'),
-  path: () => passwordExemptPresignPath('normal'),
-};
+export const normalPreEntrustSignOperation = passwordExemptPresignOperation('normal');

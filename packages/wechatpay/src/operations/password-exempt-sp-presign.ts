@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { type Operation, str } from './common.ts';
+import { str } from './common.ts';
 import {
   passwordExemptPresignAnswer,
   passwordExemptPresignCommon,
-  passwordExemptPresignPath,
+  passwordExemptPresignOperation,
 } from './password-exempt-fields.ts';
 
 /**
@@ -42,8 +42,4 @@ export const ServiceProviderPreEntrustSignResponse = Type.Object({
 });
 export type ServiceProviderPreEntrustSignResponse = Static<typeof ServiceProviderPreEntrustSignResponse>;
 
-export const serviceProviderPreEntrustSignOperation: Operation<[]> = {
-  method: 'POST',
-  route: passwordExemptPresignPath('service-provider'),
-  path: () => passwordExemptPresignPath('service-provider'),
-};
+export const serviceProviderPreEntrustSignOperation = passwordExemptPresignOperation('service-provider');

@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { type Operation, str } from './common.ts';
+import { str } from './common.ts';
 import {
   PasswordExemptPresignResponse,
   passwordExemptPresignCommon,
-  passwordExemptPresignPath,
+  passwordExemptPresignOperation,
 } from './password-exempt-fields.ts';
 
 const qsPreEntrustSignObject = Type.Object(
@@ -45,8 +45,4 @@ export function checkQsOpenidRule(body: object): boolean {
 export const QsPreEntrustSignResponse = PasswordExemptPresignResponse;
 export type QsPreEntrustSignResponse = Static<typeof QsPreEntrustSignResponse>;
 
-export const qsPreEntrustSignOperation: Operation<[]> = {
-  method: 'POST',
-  route: passwordExemptPresignPath('qs'),
-  path: () => passwordExemptPresignPath('qs'),
-};
+export const qsPreEntrustSignOperation = passwordExemptPresignOperation('qs');
