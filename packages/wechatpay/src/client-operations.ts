@@ -1,4 +1,5 @@
 import type { RequestOptions } from './client.ts';
+import type { Operation } from './operations/common.ts';
 import {
   type EduContract,
   type EduContractList,
@@ -72,59 +73,37 @@ export interface PasswordExemptMethods {
 type Call = <T>(r: RequestOptions) => Promise<T>;
 type Request = <T>(r: RequestOptions) => Promise<{ status: number; data: T; requestId?: string }>;
 
+/** The method and concrete path of `op` for `params`: what every request below starts from. */
+export const at = <P extends unknown[]>(op: Operation<P>, ...params: P) => ({
+  method: op.method,
+  path: op.path(...params),
+});
+
 export function operationMethods(
   call: Call,
   request: Request,
 ): { eduPapay: EduPapayMethods; passwordExempt: PasswordExemptMethods } {
+  const qs: PasswordExemptMethods['presign']['qs'] = (body) =>
+    call({ ...at(qsPreEntrustSignOperation), body });
   return {
     eduPapay: {
-      presign: (body) => call({ method: eduPresignOperation.method, path: eduPresignOperation.path(), body }),
-      queryById: (contractId, q) =>
-        call({
-          method: eduQueryByIdOperation.method,
-          path: eduQueryByIdOperation.path(contractId),
-          query: q,
-        }),
-      queryByUser: (openid, q) =>
-        call({
-          method: eduQueryByUserOperation.method,
-          path: eduQueryByUserOperation.path(openid),
-          query: q,
-        }),
+      presign: (body) => call({ ...at(eduPresignOperation), body }),
+      queryById: (contractId, q) => call({ ...at(eduQueryByIdOperation, contractId), query: q }),
+      queryByUser: (openid, q) => call({ ...at(eduQueryByUserOperation, openid), query: q }),
       terminate: async (contractId) => {
-        await request({ method: eduTerminateOperation.method, path: eduTerminateOperation.path(contractId) });
+        await request(at(eduTerminateOperation, contractId));
       },
     },
     passwordExempt: {
       presign: {
-        normal: (body) =>
-          call({
-            method: normalPreEntrustSignOperation.method,
-            path: normalPreEntrustSignOperation.path(),
-            body,
-          }),
-        serviceProvider: (body) =>
-          call({
-            method: serviceProviderPreEntrustSignOperation.method,
-            path: serviceProviderPreEntrustSignOperation.path(),
-            body,
-          }),
-        qs: (body) =>
-          call({ method: qsPreEntrustSignOperation.method, path: qsPreEntrustSignOperation.path(), body }),
+        normal: (body) => call({ ...at(normalPreEntrustSignOperation), body }),
+        serviceProvider: (body) => call({ ...at(serviceProviderPreEntrustSignOperation), body }),
+        qs,
       },
-      preEntrustSignMiniProgram: (body) =>
-        call({ method: qsPreEntrustSignOperation.method, path: qsPreEntrustSignOperation.path(), body }),
-      queryByOutContractCode: (serviceId, code) =>
-        call({
-          method: passwordExemptQueryOperation.method,
-          path: passwordExemptQueryOperation.path(serviceId, code),
-        }),
+      preEntrustSignMiniProgram: qs,
+      queryByOutContractCode: (serviceId, code) => call(at(passwordExemptQueryOperation, serviceId, code)),
       terminate: (serviceId, code, body) =>
-        call({
-          method: passwordExemptTerminateOperation.method,
-          path: passwordExemptTerminateOperation.path(serviceId, code),
-          body,
-        }),
+        call({ ...at(passwordExemptTerminateOperation, serviceId, code), body }),
     },
   };
 }

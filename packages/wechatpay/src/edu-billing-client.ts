@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import type { WechatPayClient } from './client.ts';
+import { at } from './client-operations.ts';
 import { AnswerFormatError } from './errors.ts';
 import type { Operation } from './operations/common.ts';
 import {
@@ -40,22 +41,17 @@ export function createEduBillingApi(client: Pick<WechatPayClient, 'request'>): E
   /** The two order queries differ only by the operation (by out_trade_no or by transaction_id). */
   async function getOrder(op: Operation<[id: string]>, id: string, query?: EduOrderQuery): Promise<EduOrder> {
     const r = await client.request<unknown>({
-      method: op.method,
-      path: op.path(id),
+      ...at(op, id),
       ...(query?.sub_mchid ? { query: { sub_mchid: query.sub_mchid } } : {}),
     });
     return checkOrder(r.data, r.requestId);
   }
   return {
     async sendNotice(contractId, body) {
-      await client.request({
-        method: eduSendUserNotificationOperation.method,
-        path: eduSendUserNotificationOperation.path(contractId),
-        body,
-      });
+      await client.request({ ...at(eduSendUserNotificationOperation, contractId), body });
     },
     async debit(body) {
-      await client.request({ method: eduDebitOperation.method, path: eduDebitOperation.path(), body });
+      await client.request({ ...at(eduDebitOperation), body });
     },
     orderByOutTradeNo: (outTradeNo, query) => getOrder(eduOrderByOutTradeNoOperation, outTradeNo, query),
     orderByTransactionId: (transactionId, query) => getOrder(eduOrderByIdOperation, transactionId, query),
