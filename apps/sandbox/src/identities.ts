@@ -83,3 +83,16 @@ export function checkOpenidPair(
     });
   }
 }
+
+/** sub_openid needs its sub_appid and must be a user of it (edu-papay and every password-exempt mode). */
+export function checkSubOpenid(ctx: SandboxContext, subAppid: string | undefined, subOpenid: string): void {
+  if (subAppid === undefined) {
+    throw paramError('sub_appid和sub_openid不匹配', { field: '/sub_openid', location: 'body' });
+  }
+  checkOpenidPair(ctx, {
+    appid: subAppid,
+    openid: subOpenid,
+    appField: 'sub_appid',
+    openidField: 'sub_openid',
+  });
+}

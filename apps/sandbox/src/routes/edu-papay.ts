@@ -2,7 +2,7 @@ import type { EduPresignRequest, EduQueryByIdQuery, EduQueryByUserQuery } from '
 import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
 import { invalidRequest, noAuth, notFound, paramError, WechatAnswerError } from '../errors.ts';
-import { checkOpenidPair } from '../identities.ts';
+import { checkOpenidPair, checkSubOpenid } from '../identities.ts';
 import { eduResource } from '../resources.ts';
 import { terminateContract } from '../signing.ts';
 import type { EduContract, EduSession } from '../state.ts';
@@ -70,17 +70,7 @@ export function eduPapayRoutes(app: FastifyInstance, ctx: SandboxContext): void 
         openidField: 'openid',
       });
     }
-    if (body.sub_openid !== undefined) {
-      if (body.sub_appid === undefined) {
-        throw paramError('sub_appid和sub_openid不匹配', { field: '/sub_openid', location: 'body' });
-      }
-      checkOpenidPair(ctx, {
-        appid: body.sub_appid,
-        openid: body.sub_openid,
-        appField: 'sub_appid',
-        openidField: 'sub_openid',
-      });
-    }
+    if (body.sub_openid !== undefined) checkSubOpenid(ctx, body.sub_appid, body.sub_openid);
   }
 
   /** The merchant's own edu contract, or undefined (another merchant's contract is as good as absent). */

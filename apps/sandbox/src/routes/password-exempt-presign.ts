@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MerchantConfig } from '../config.ts';
 import type { SandboxContext } from '../context.ts';
 import { invalidRequest, noAuth, paramError } from '../errors.ts';
-import { checkOpenidPair } from '../identities.ts';
+import { checkOpenidPair, checkSubOpenid } from '../identities.ts';
 import { type QsSession, qsKey } from '../state.ts';
 
 const presignPath = (mode: PasswordExemptMode) =>
@@ -163,15 +163,5 @@ function checkIds(ctx: SandboxContext, m: MerchantConfig, ids: PresignIds): void
       openidField: ids.openidField,
     });
   }
-  if (ids.subOpenid !== undefined) {
-    if (ids.subAppid === undefined) {
-      throw paramError('sub_appid和sub_openid不匹配', { field: '/sub_openid', location: 'body' });
-    }
-    checkOpenidPair(ctx, {
-      appid: ids.subAppid,
-      openid: ids.subOpenid,
-      appField: 'sub_appid',
-      openidField: 'sub_openid',
-    });
-  }
+  if (ids.subOpenid !== undefined) checkSubOpenid(ctx, ids.subAppid, ids.subOpenid);
 }
