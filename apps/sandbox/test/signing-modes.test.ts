@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_IDS } from '../testing/index.ts';
 import {
   call,
   control,
@@ -20,7 +21,7 @@ import {
  * the notification with the owner fields of that mode, query and terminate on the one shared path.
  */
 
-const SUB_SECRET = 'TESTONLYsubAppSecret000000000000';
+const SUB_SECRET = TEST_IDS.subAppSecret;
 const PE = '/v3/password-exempt-contract/contracts';
 const presignPath = (mode: string) => `${PE}/${mode}/pre-entrust-sign/mini-program`;
 
@@ -40,7 +41,7 @@ afterAll(async () => {
 /** wx.login in mini-program `appId` for `user`, exchanged through jscode2session like the BFF does. */
 async function login(appId: string, user: string): Promise<string> {
   const minted = (await control(sb.url, 'POST', '/login-code', { appId, user })).json;
-  const secret = appId === IDS.subAppId ? SUB_SECRET : 'TESTONLYappSecret0000000000000000';
+  const secret = appId === IDS.subAppId ? SUB_SECRET : TEST_IDS.appSecret;
   const q = new URLSearchParams({
     appid: appId,
     secret,
