@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { MerchantConfig } from './config.ts';
 import type { SandboxContext } from './context.ts';
 import { paramError } from './errors.ts';
 import { alnum } from './platform-keys.ts';
@@ -95,4 +96,11 @@ export function checkSubOpenid(ctx: SandboxContext, subAppid: string | undefined
     appField: 'sub_appid',
     openidField: 'sub_openid',
   });
+}
+
+/** The body's AppID (`appid`, or `sp_appid` of the service-provider mode) must be one of the merchant's. */
+export function checkMerchantAppid(m: MerchantConfig, appid: string, field = 'appid'): void {
+  if (!m.appIds.includes(appid)) {
+    throw paramError(`${field}和mch_id不匹配`, { field: `/${field}`, location: 'body' });
+  }
 }

@@ -9,7 +9,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { cstDay, daysBetween, type Order } from '../billing-state.ts';
 import { merchantOf, type SandboxContext } from '../context.ts';
-import { notFound, paramError, WechatAnswerError } from '../errors.ts';
+import { notFound, WechatAnswerError } from '../errors.ts';
+import { checkMerchantAppid } from '../identities.ts';
 import { rfc3339Cst } from '../platform-keys.ts';
 import type { EduContract } from '../state.ts';
 import { createValidators } from '../validation.ts';
@@ -99,8 +100,7 @@ export function eduPapayBillingRoutes(app: FastifyInstance, ctx: SandboxContext)
     async (req, reply) => {
       const body = v.check<EduUserNotificationRequest>('EduUserNotificationRequest', req.jsonBody, 'body');
       const m = req.merchant!;
-      if (!m.appIds.includes(body.appid))
-        throw paramError('appid和mch_id不匹配', { field: '/appid', location: 'body' });
+      checkMerchantAppid(m, body.appid);
       const c = liveContract(m.mchId, req.params.contract_id, body.appid);
       const now = clock.now();
       const list = billing.notices.get(c.contractId) ?? [];
@@ -114,8 +114,7 @@ export function eduPapayBillingRoutes(app: FastifyInstance, ctx: SandboxContext)
     const body = v.check<EduDebitRequest>('EduDebitRequest', req.jsonBody, 'body');
     const m = req.merchant!;
     const s = billing.settings;
-    if (!m.appIds.includes(body.appid))
-      throw paramError('appid和mch_id不匹配', { field: '/appid', location: 'body' });
+    checkMerchantAppid(m, body.appid);
     const key = `${m.mchId}|${body.out_trade_no}`;
     const existing = billing.orders.get(key);
     if (existing) {

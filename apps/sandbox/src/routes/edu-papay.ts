@@ -2,7 +2,7 @@ import type { EduPresignRequest, EduQueryByIdQuery, EduQueryByUserQuery } from '
 import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
 import { invalidRequest, noAuth, notFound, paramError, WechatAnswerError } from '../errors.ts';
-import { checkOpenidPair, checkSubOpenid } from '../identities.ts';
+import { checkMerchantAppid, checkOpenidPair, checkSubOpenid } from '../identities.ts';
 import { eduResource } from '../resources.ts';
 import { terminateContract } from '../signing.ts';
 import type { EduContract, EduSession } from '../state.ts';
@@ -17,9 +17,7 @@ export function eduPapayRoutes(app: FastifyInstance, ctx: SandboxContext): void 
   app.post('/edu-papay/contracts/presign', async (req) => {
     const body = v.check<EduPresignRequest>('EduPresignRequest', req.jsonBody, 'body');
     const m = req.merchant!;
-    if (!m.appIds.includes(body.appid)) {
-      throw paramError('appid和mch_id不匹配', { field: '/appid', location: 'body' });
-    }
+    checkMerchantAppid(m, body.appid);
     if (body.sub_mchid !== undefined && !m.subMchIds.includes(body.sub_mchid)) {
       throw noAuth('服务商与子商户没有授权关系');
     }

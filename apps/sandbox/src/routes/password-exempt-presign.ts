@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MerchantConfig } from '../config.ts';
 import type { SandboxContext } from '../context.ts';
 import { invalidRequest, noAuth, paramError } from '../errors.ts';
-import { checkOpenidPair, checkSubOpenid } from '../identities.ts';
+import { checkMerchantAppid, checkOpenidPair, checkSubOpenid } from '../identities.ts';
 import { type QsSession, qsKey } from '../state.ts';
 
 const presignPath = (mode: PasswordExemptMode) =>
@@ -146,9 +146,7 @@ export function passwordExemptPresignRoutes(app: FastifyInstance, ctx: SandboxCo
 
 /** The id rules every mode shares; messages are WeChat's (or modelled on them, see errors.ts). */
 function checkIds(ctx: SandboxContext, m: MerchantConfig, ids: PresignIds): void {
-  if (!m.appIds.includes(ids.appid)) {
-    throw paramError(`${ids.appField}和mch_id不匹配`, { field: `/${ids.appField}`, location: 'body' });
-  }
+  checkMerchantAppid(m, ids.appid, ids.appField);
   if (ids.subMchid !== undefined && !m.subMchIds.includes(ids.subMchid)) {
     throw noAuth('服务商与子商户没有授权关系');
   }
