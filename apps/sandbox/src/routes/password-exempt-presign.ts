@@ -1,8 +1,9 @@
-import type {
-  NormalPreEntrustSignRequest,
-  PasswordExemptMode,
-  QsPreEntrustSignRequest,
-  ServiceProviderPreEntrustSignRequest,
+import {
+  checkServiceProviderOpenidRule,
+  type NormalPreEntrustSignRequest,
+  type PasswordExemptMode,
+  type QsPreEntrustSignRequest,
+  type ServiceProviderPreEntrustSignRequest,
 } from '@qianyue/wechatpay';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MerchantConfig } from '../config.ts';
@@ -110,7 +111,7 @@ export function passwordExemptPresignRoutes(app: FastifyInstance, ctx: SandboxCo
       req.jsonBody,
       'body',
     );
-    if (config.rules.spRequireOpenid && b.sp_openid === undefined && b.sub_openid === undefined) {
+    if (config.rules.spRequireOpenid && !checkServiceProviderOpenidRule(b)) {
       throw paramError('sp_openid 与 sub_openid 必须二选一填写', {
         field: '/sub_openid',
         location: 'body',
