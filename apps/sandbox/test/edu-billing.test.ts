@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   call,
   control,
@@ -18,14 +18,18 @@ const DAY = 86_400;
 const T0 = Date.parse('2099-04-27T02:00:00Z') / 1000; // 10:00 in China
 
 describe('edu-papay debit cycle in the sandbox', () => {
-  let sb: Running | undefined;
-  let rx: Receiver | undefined;
+  let sb: Running;
+  let rx: Receiver;
   // The sandbox checks request timestamps against its own (moved) clock, so requests are signed at its time.
   let clock = manualClock(T0);
+  beforeEach(async () => {
+    clock = manualClock(T0);
+    rx = await startReceiver([204]);
+    sb = await startSandbox({}, { clock });
+  });
   afterEach(async () => {
-    await sb?.close();
-    await rx?.close();
-    sb = rx = undefined;
+    await sb.close();
+    await rx.close();
   });
 
   async function signed(s: Running, openid: string): Promise<string> {
@@ -70,9 +74,6 @@ describe('edu-papay debit cycle in the sandbox', () => {
     });
 
   it('notice (204) → debit 1–3 days later (204) → TRANSACTION.SUCCESS notification and a SUCCESS order', async () => {
-    clock = manualClock(T0);
-    rx = await startReceiver([204]);
-    sb = await startSandbox({}, { clock });
     const contractId = await signed(sb, 'oBill1');
     const n = await notice(sb, contractId);
     expect(n.status).toBe(204);
@@ -108,9 +109,6 @@ describe('edu-papay debit cycle in the sandbox', () => {
   });
 
   it('a notice 4 days old does not qualify; an unknown order is 404; a terminated contract takes no notice', async () => {
-    clock = manualClock(T0);
-    rx = await startReceiver([204]);
-    sb = await startSandbox({}, { clock });
     const contractId = await signed(sb, 'oBill2');
     await notice(sb, contractId);
     clock.t += 4 * DAY;
@@ -121,9 +119,6 @@ describe('edu-papay debit cycle in the sandbox', () => {
   });
 
   it('PAY_FAIL then ACCEPTED → SUCCESS: the failed debit frees its notice, the retry settles later', async () => {
-    clock = manualClock(T0);
-    rx = await startReceiver([204]);
-    sb = await startSandbox({}, { clock });
     await control(sb.url, 'PUT', '/billing', { settleAfterMs: 300 });
     const contractId = await signed(sb, 'oBill3');
     const queued = await control(sb.url, 'POST', `/billing/contracts/${contractId}/outcomes`, {
@@ -148,9 +143,6 @@ describe('edu-papay debit cycle in the sandbox', () => {
   });
 
   it('settings are validated; sync balance failure answers 403 NOT_ENOUGH and creates no order', async () => {
-    clock = manualClock(T0);
-    rx = await startReceiver([204]);
-    sb = await startSandbox({}, { clock });
     expect((await control(sb.url, 'PUT', '/billing', { outcome: 'MAYBE' })).status).toBe(400);
     expect((await control(sb.url, 'PUT', '/billing', { bogus: 1 })).status).toBe(400);
     await control(sb.url, 'PUT', '/billing', { outcome: 'PAY_FAIL', balanceFailMode: 'sync' });
