@@ -10,9 +10,11 @@ export {
   type PlanConfig,
   type PlanMode,
   ProblemList,
+  plainSource,
   readSandboxKeys,
   resolveSettings,
   type SandboxKeys,
+  secretSource,
   withoutEmpty,
 } from './config.ts';
 // For `@qianyue/doctor`: open the database the BFF would, and know which migrations it expects.

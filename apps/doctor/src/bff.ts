@@ -18,7 +18,9 @@ export {
   migrationProvider,
   PGLITE_LOCK_FILE,
   ProblemList,
+  plainSource,
   readSandboxKeys,
   resolveSettings,
+  secretSource,
   withoutEmpty,
 } from '@qianyue/bff';

@@ -18,4 +18,11 @@ export { DEFAULT_SANDBOX_KEYS_PATH, loadConfig, resolveSettings } from './resolv
 export { EnvSchema, type RawEnv } from './schema.ts';
 export type { AppConfig, SandboxKeys } from './settings.ts';
 // For `@qianyue/doctor`: where a value comes from, by the same rules (it reads values to explain problems).
-export { createSources, type Env, readSandboxKeys, withoutEmpty } from './sources.ts';
+export {
+  createSources,
+  type Env,
+  plainSource,
+  readSandboxKeys,
+  secretSource,
+  withoutEmpty,
+} from './sources.ts';

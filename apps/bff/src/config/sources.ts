@@ -32,12 +32,45 @@ export function createSources(env: Env, problems: ProblemList): Sources {
     problems,
     readFile,
     secret(name) {
-      const file = env[`${name}_PATH`];
-      if (file !== undefined) return { value: readFile(`${name}_PATH`, file), variable: `${name}_PATH` };
-      return { value: env[name], variable: name };
+      const src = secretSource(env, {}, name);
+      if ('file' in src) return { value: readFile(src.variable, src.file), variable: src.variable };
+      // Unset: messages name the plain variable here.
+      return src.value === undefined ? { variable: name } : src;
     },
   };
   return s;
+}
+
+/**
+ * Where a secret comes from — the one rule, also the doctor's: the file `NAME_PATH` names, else `NAME`'s
+ * value, else (sandbox) the file the dev-keys file names in `keysPathField` (`fromKeysFile`). Reads nothing.
+ */
+export function secretSource(
+  env: Env,
+  keys: SandboxKeys,
+  name: string,
+  keysPathField?: keyof SandboxKeys,
+): { variable: string; file: string; fromKeysFile?: true } | { variable: string; value?: string } {
+  const pathVariable = `${name}_PATH`;
+  const file = env[pathVariable];
+  if (file !== undefined) return { variable: pathVariable, file };
+  if (env[name] !== undefined) return { variable: name, value: env[name] };
+  const keysPath = keysPathField ? keys[keysPathField] : undefined;
+  if (typeof keysPath === 'string' && keysPath)
+    return { variable: pathVariable, file: keysPath, fromKeysFile: true };
+  return { variable: pathVariable };
+}
+
+/** Where a plain setting comes from: `NAME`, else (sandbox) the dev-keys file's `keysField` (`fromKeysFile`). */
+export function plainSource(
+  env: Env,
+  keys: SandboxKeys,
+  name: string,
+  keysField?: keyof SandboxKeys,
+): { value?: string; fromKeysFile?: true } {
+  if (env[name] !== undefined) return { value: env[name] };
+  const k = keysField ? keys[keysField] : undefined;
+  return typeof k === 'string' && k ? { value: k, fromKeysFile: true } : {};
 }
 
 /** Drops empty values: `X=` means the same as no X at all (then the schema default applies). */
