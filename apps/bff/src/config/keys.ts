@@ -9,7 +9,7 @@ import {
 import { isMchId, isPublicKeyId, normalizeSerial, splitCertificates } from './predicates.ts';
 import type { RawEnv } from './schema.ts';
 import type { AppConfig } from './settings.ts';
-import { keysFileText, type Sources } from './sources.ts';
+import type { Sources } from './sources.ts';
 
 const WHERE_PUBLIC_KEY = '商户平台 → 账户中心 → API安全 → 微信支付公钥';
 
@@ -57,8 +57,8 @@ export function resolveMerchantKeys(s: Sources, raw: RawEnv): Partial<MerchantKe
     problems.add('WECHATPAY_MERCHANT_SERIAL_NO', 'is not a hexadecimal serial', 'copy the serial exactly');
   else out.merchantSerialNo = normalizeSerial(serial);
 
-  const pk = s.secret('WECHATPAY_PRIVATE_KEY');
-  const pkPem = pk.value ?? keysFileText(s, keysFile.merchantPrivateKeyPath);
+  const pk = s.secret('WECHATPAY_PRIVATE_KEY', 'merchantPrivateKeyPath');
+  const pkPem = pk.value;
   if (pkPem === undefined) {
     if (!problems.items.some((p) => p.variable === pk.variable))
       problems.add(
@@ -73,8 +73,8 @@ export function resolveMerchantKeys(s: Sources, raw: RawEnv): Partial<MerchantKe
     if (key) out.privateKey = key;
   }
 
-  const v3 = s.secret('WECHATPAY_APIV3_KEY');
-  const v3Text = v3.value ?? keysFileText(s, keysFile.apiV3KeyPath);
+  const v3 = s.secret('WECHATPAY_APIV3_KEY', 'apiV3KeyPath');
+  const v3Text = v3.value;
   if (v3Text === undefined) {
     if (!problems.items.some((p) => p.variable === v3.variable))
       problems.add(
@@ -90,8 +90,8 @@ export function resolveMerchantKeys(s: Sources, raw: RawEnv): Partial<MerchantKe
   }
 
   const verificationKeys: Record<string, KeyObject> = {};
-  const pub = s.secret('WECHATPAY_PUBLIC_KEY');
-  const pubPem = pub.value ?? keysFileText(s, keysFile.wechatpayPublicKeyPath);
+  const pub = s.secret('WECHATPAY_PUBLIC_KEY', 'wechatpayPublicKeyPath');
+  const pubPem = pub.value;
   const pubId = (raw.WECHATPAY_PUBLIC_KEY_ID ?? keysFile.wechatpayPublicKeyId)?.trim();
   if (pubPem !== undefined) {
     if (!pubId)

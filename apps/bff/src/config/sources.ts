@@ -12,8 +12,11 @@ export interface Sources {
   env: Env;
   keysFile: SandboxKeys;
   problems: ProblemList;
-  /** A secret from `NAME_PATH` (file) or `NAME`; `variable` is the one that supplied it (for messages). */
-  secret(name: string): { value?: string; variable: string };
+  /**
+   * A secret by `secretSource`'s rule: `NAME_PATH` (file), else `NAME`, else (sandbox) the file the dev-keys file
+   * names in `keysPathField`; `variable` is the one that supplied it (for messages; `NAME` for the dev-keys file).
+   */
+  secret(name: string, keysPathField?: keyof SandboxKeys): { value?: string; variable: string };
   /** Reads a file named by a variable; a problem (and undefined) when it cannot be read. */
   readFile(variable: string, file: string): string | undefined;
 }
@@ -31,11 +34,12 @@ export function createSources(env: Env, problems: ProblemList): Sources {
     keysFile: {},
     problems,
     readFile,
-    secret(name) {
-      const src = secretSource(env, {}, name);
-      if ('file' in src) return { value: readFile(src.variable, src.file), variable: src.variable };
+    secret(name, keysPathField) {
+      const src = secretSource(env, s.keysFile, name, keysPathField);
       // Unset: messages name the plain variable here.
-      return src.value === undefined ? { variable: name } : src;
+      if (!('file' in src)) return src.value === undefined ? { variable: name } : src;
+      if (src.fromKeysFile) return { value: keysFileText(s, src.file), variable: name };
+      return { value: readFile(src.variable, src.file), variable: src.variable };
     },
   };
   return s;
@@ -99,7 +103,7 @@ export function readSandboxKeys(s: Sources, sandbox: boolean): SandboxKeys {
 }
 
 /** A file the dev-keys file names (key material stays in its own files). */
-export function keysFileText(s: Sources, file: string | undefined): string | undefined {
+function keysFileText(s: Sources, file: string | undefined): string | undefined {
   if (!file) return undefined;
   try {
     return readFileSync(file, 'utf8');
