@@ -1,6 +1,7 @@
 export { type AppDeps, buildApp } from './app.ts';
 export {
   type AppConfig,
+  acceptSettings,
   type BillingTerms,
   type ConfigProblem,
   createSources,

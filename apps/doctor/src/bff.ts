@@ -5,6 +5,7 @@
 
 export type { AppConfig, ConfigProblem, PgliteLockState, PlanConfig, SandboxKeys } from '@qianyue/bff';
 export {
+  acceptSettings,
   BffConfigError,
   createDatabase,
   createSources,
