@@ -1,6 +1,7 @@
 export { type AppDeps, buildApp } from './app.ts';
 export {
   type AppConfig,
+  acceptSettings,
   type BillingTerms,
   type ConfigProblem,
   createSources,
@@ -10,9 +11,11 @@ export {
   type PlanConfig,
   type PlanMode,
   ProblemList,
+  plainSource,
   readSandboxKeys,
   resolveSettings,
   type SandboxKeys,
+  secretSource,
   withoutEmpty,
 } from './config.ts';
 // For `@qianyue/doctor`: open the database the BFF would, and know which migrations it expects.

@@ -5,6 +5,7 @@
 
 export type { AppConfig, ConfigProblem, PgliteLockState, PlanConfig, SandboxKeys } from '@qianyue/bff';
 export {
+  acceptSettings,
   BffConfigError,
   createDatabase,
   createSources,
@@ -18,7 +19,9 @@ export {
   migrationProvider,
   PGLITE_LOCK_FILE,
   ProblemList,
+  plainSource,
   readSandboxKeys,
   resolveSettings,
+  secretSource,
   withoutEmpty,
 } from '@qianyue/bff';

@@ -17,10 +17,6 @@ export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   return der(a).equals(der(b));
 }
 
-export function splitCertificates(pem: string): string[] {
-  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-}
-
 /** Certificate serials are printed as upper-case hex without separators or leading zeros differences. */
 export function normalizeHexSerial(s: string): string {
   return s

@@ -6,9 +6,11 @@ import {
   createSources,
   EnvSchema,
   ProblemList,
+  plainSource,
   readSandboxKeys,
   resolveSettings,
   type SandboxKeys,
+  secretSource,
   withoutEmpty,
 } from './bff.ts';
 
@@ -84,24 +86,18 @@ export function resolveSources(input: Env): Sources {
     return r.problem ? { variable, problem: r.problem, file } : { variable, value: r.text, file };
   };
   const plain: Sources['plain'] = (name, keysField) => {
-    const v = env[name];
-    if (v) return { variable: name, value: v };
-    const k = keysField ? keysData[keysField] : undefined;
-    if (typeof k === 'string' && k)
-      return { variable: `${name} (from WECHATPAY_SANDBOX_KEYS_PATH)`, value: k };
-    return { variable: name };
+    const p = plainSource(env, keysData, name, keysField);
+    if (!p.value) return { variable: name };
+    return { variable: p.fromKeysFile ? `${name} (from WECHATPAY_SANDBOX_KEYS_PATH)` : name, value: p.value };
   };
   const secret: Sources['secret'] = (name, keysPathField) => {
-    const pathVar = `${name}_PATH`;
-    const named = env[pathVar];
-    const keysPath = keysPathField ? keysData[keysPathField] : undefined;
-    const s: Setting = named
-      ? fromFile(pathVar, named)
-      : env[name]
-        ? { variable: name, value: env[name] }
-        : typeof keysPath === 'string' && keysPath
-          ? fromFile(`${pathVar} (from WECHATPAY_SANDBOX_KEYS_PATH)`, keysPath)
-          : { variable: pathVar };
+    const src = secretSource(env, keysData, name, keysPathField);
+    const s: Setting = !('file' in src)
+      ? src
+      : fromFile(
+          src.fromKeysFile ? `${src.variable} (from WECHATPAY_SANDBOX_KEYS_PATH)` : src.variable,
+          src.file,
+        );
     if (s.value) {
       secrets.add(s.value);
       if (s.value.trim()) secrets.add(s.value.trim());

@@ -14,8 +14,15 @@ export {
   type PlanMode,
 } from './plans.ts';
 export { type ConfigProblem, ProblemList } from './problems.ts';
-export { DEFAULT_SANDBOX_KEYS_PATH, loadConfig, resolveSettings } from './resolve.ts';
+export { acceptSettings, DEFAULT_SANDBOX_KEYS_PATH, loadConfig, resolveSettings } from './resolve.ts';
 export { EnvSchema, type RawEnv } from './schema.ts';
 export type { AppConfig, SandboxKeys } from './settings.ts';
 // For `@qianyue/doctor`: where a value comes from, by the same rules (it reads values to explain problems).
-export { createSources, type Env, readSandboxKeys, withoutEmpty } from './sources.ts';
+export {
+  createSources,
+  type Env,
+  plainSource,
+  readSandboxKeys,
+  secretSource,
+  withoutEmpty,
+} from './sources.ts';

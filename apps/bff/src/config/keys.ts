@@ -8,8 +8,8 @@ import {
 } from '@qianyue/wechatpay';
 import { isMchId, isPublicKeyId, normalizeSerial, splitCertificates } from './predicates.ts';
 import type { RawEnv } from './schema.ts';
-import type { AppConfig } from './settings.ts';
-import { keysFileText, type Sources } from './sources.ts';
+import type { AppConfig, SandboxKeys } from './settings.ts';
+import type { Sources } from './sources.ts';
 
 const WHERE_PUBLIC_KEY = '商户平台 → 账户中心 → API安全 → 微信支付公钥';
 
@@ -22,6 +22,25 @@ function keyed<T>(s: Sources, variable: string, fix: string, load: () => T): T |
     const message = text.startsWith(variable) ? text.slice(variable.length).trim() : text;
     return s.problems.add(variable, message || 'is invalid', fix);
   }
+}
+
+/**
+ * A key the BFF cannot run without (`NAME_PATH`, `NAME` or the dev-keys file): loaded, or a problem — "is
+ * required" only when reading it has not already been reported.
+ */
+function requiredKey<T>(
+  s: Sources,
+  name: string,
+  keysPathField: keyof SandboxKeys,
+  missingFix: string,
+  invalidFix: string,
+  load: (text: string, variable: string) => T,
+): T | undefined {
+  const { value, variable } = s.secret(name, keysPathField);
+  if (value !== undefined) return keyed(s, variable, invalidFix, () => load(value, variable));
+  if (!s.problems.items.some((p) => p.variable === variable))
+    s.problems.add(`${name}_PATH`, `is required (or ${name})`, missingFix);
+  return undefined;
 }
 
 export type MerchantKeys = Pick<
@@ -57,41 +76,28 @@ export function resolveMerchantKeys(s: Sources, raw: RawEnv): Partial<MerchantKe
     problems.add('WECHATPAY_MERCHANT_SERIAL_NO', 'is not a hexadecimal serial', 'copy the serial exactly');
   else out.merchantSerialNo = normalizeSerial(serial);
 
-  const pk = s.secret('WECHATPAY_PRIVATE_KEY');
-  const pkPem = pk.value ?? keysFileText(s, keysFile.merchantPrivateKeyPath);
-  if (pkPem === undefined) {
-    if (!problems.items.some((p) => p.variable === pk.variable))
-      problems.add(
-        'WECHATPAY_PRIVATE_KEY_PATH',
-        'is required (or WECHATPAY_PRIVATE_KEY)',
-        'point it at apiclient_key.pem',
-      );
-  } else {
-    const key = keyed(s, pk.variable, 'use apiclient_key.pem (the PRIVATE key)', () =>
-      loadPrivateKey(pkPem, pk.variable),
-    );
-    if (key) out.privateKey = key;
-  }
-
-  const v3 = s.secret('WECHATPAY_APIV3_KEY');
-  const v3Text = v3.value ?? keysFileText(s, keysFile.apiV3KeyPath);
-  if (v3Text === undefined) {
-    if (!problems.items.some((p) => p.variable === v3.variable))
-      problems.add(
-        'WECHATPAY_APIV3_KEY_PATH',
-        'is required (or WECHATPAY_APIV3_KEY)',
-        'the 32-byte APIv3 key',
-      );
-  } else {
-    const key = keyed(s, v3.variable, 'the APIv3 key is exactly 32 ASCII characters', () =>
-      loadApiV3Key(v3Text, v3.variable),
-    );
-    if (key) out.apiV3Key = key;
-  }
+  const privateKey = requiredKey(
+    s,
+    'WECHATPAY_PRIVATE_KEY',
+    'merchantPrivateKeyPath',
+    'point it at apiclient_key.pem',
+    'use apiclient_key.pem (the PRIVATE key)',
+    loadPrivateKey,
+  );
+  if (privateKey) out.privateKey = privateKey;
+  const apiV3Key = requiredKey(
+    s,
+    'WECHATPAY_APIV3_KEY',
+    'apiV3KeyPath',
+    'the 32-byte APIv3 key',
+    'the APIv3 key is exactly 32 ASCII characters',
+    loadApiV3Key,
+  );
+  if (apiV3Key) out.apiV3Key = apiV3Key;
 
   const verificationKeys: Record<string, KeyObject> = {};
-  const pub = s.secret('WECHATPAY_PUBLIC_KEY');
-  const pubPem = pub.value ?? keysFileText(s, keysFile.wechatpayPublicKeyPath);
+  const pub = s.secret('WECHATPAY_PUBLIC_KEY', 'wechatpayPublicKeyPath');
+  const pubPem = pub.value;
   const pubId = (raw.WECHATPAY_PUBLIC_KEY_ID ?? keysFile.wechatpayPublicKeyId)?.trim();
   if (pubPem !== undefined) {
     if (!pubId)

@@ -259,7 +259,11 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
 
 /** The BFF's loader: the first problem stops start-up, naming its variable (never its value). */
 export async function loadConfig(env: Env): Promise<AppConfig> {
-  const { settings, problems } = resolveSettings(env);
+  return acceptSettings(resolveSettings(env));
+}
+
+/** `resolveSettings`' verdict as start-up takes it: the settings, or BffConfigError naming the first problem. */
+export function acceptSettings({ settings, problems }: ReturnType<typeof resolveSettings>): AppConfig {
   const first = problems[0];
   if (first || !settings)
     throw new BffConfigError(first?.variable ?? 'environment', first?.message ?? 'is invalid');

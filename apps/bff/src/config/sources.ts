@@ -12,8 +12,11 @@ export interface Sources {
   env: Env;
   keysFile: SandboxKeys;
   problems: ProblemList;
-  /** A secret from `NAME_PATH` (file) or `NAME`; `variable` is the one that supplied it (for messages). */
-  secret(name: string): { value?: string; variable: string };
+  /**
+   * A secret by `secretSource`'s rule: `NAME_PATH` (file), else `NAME`, else (sandbox) the file the dev-keys file
+   * names in `keysPathField`; `variable` is the one that supplied it (for messages; `NAME` for the dev-keys file).
+   */
+  secret(name: string, keysPathField?: keyof SandboxKeys): { value?: string; variable: string };
   /** Reads a file named by a variable; a problem (and undefined) when it cannot be read. */
   readFile(variable: string, file: string): string | undefined;
 }
@@ -31,13 +34,47 @@ export function createSources(env: Env, problems: ProblemList): Sources {
     keysFile: {},
     problems,
     readFile,
-    secret(name) {
-      const file = env[`${name}_PATH`];
-      if (file !== undefined) return { value: readFile(`${name}_PATH`, file), variable: `${name}_PATH` };
-      return { value: env[name], variable: name };
+    secret(name, keysPathField) {
+      const src = secretSource(env, s.keysFile, name, keysPathField);
+      // Unset: messages name the plain variable here.
+      if (!('file' in src)) return src.value === undefined ? { variable: name } : src;
+      if (src.fromKeysFile) return { value: keysFileText(s, src.file), variable: name };
+      return { value: readFile(src.variable, src.file), variable: src.variable };
     },
   };
   return s;
+}
+
+/**
+ * Where a secret comes from — the one rule, also the doctor's: the file `NAME_PATH` names, else `NAME`'s
+ * value, else (sandbox) the file the dev-keys file names in `keysPathField` (`fromKeysFile`). Reads nothing.
+ */
+export function secretSource(
+  env: Env,
+  keys: SandboxKeys,
+  name: string,
+  keysPathField?: keyof SandboxKeys,
+): { variable: string; file: string; fromKeysFile?: true } | { variable: string; value?: string } {
+  const pathVariable = `${name}_PATH`;
+  const file = env[pathVariable];
+  if (file !== undefined) return { variable: pathVariable, file };
+  if (env[name] !== undefined) return { variable: name, value: env[name] };
+  const keysPath = keysPathField ? keys[keysPathField] : undefined;
+  if (typeof keysPath === 'string' && keysPath)
+    return { variable: pathVariable, file: keysPath, fromKeysFile: true };
+  return { variable: pathVariable };
+}
+
+/** Where a plain setting comes from: `NAME`, else (sandbox) the dev-keys file's `keysField` (`fromKeysFile`). */
+export function plainSource(
+  env: Env,
+  keys: SandboxKeys,
+  name: string,
+  keysField?: keyof SandboxKeys,
+): { value?: string; fromKeysFile?: true } {
+  if (env[name] !== undefined) return { value: env[name] };
+  const k = keysField ? keys[keysField] : undefined;
+  return typeof k === 'string' && k ? { value: k, fromKeysFile: true } : {};
 }
 
 /** Drops empty values: `X=` means the same as no X at all (then the schema default applies). */
@@ -66,7 +103,7 @@ export function readSandboxKeys(s: Sources, sandbox: boolean): SandboxKeys {
 }
 
 /** A file the dev-keys file names (key material stays in its own files). */
-export function keysFileText(s: Sources, file: string | undefined): string | undefined {
+function keysFileText(s: Sources, file: string | undefined): string | undefined {
   if (!file) return undefined;
   try {
     return readFileSync(file, 'utf8');

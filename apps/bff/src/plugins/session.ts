@@ -28,6 +28,25 @@ declare module 'fastify' {
 const VERSION = 'v1';
 const TOKEN_RE = /^v1\.([A-Za-z0-9_-]{43})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
 
+const mac = (secret: Buffer, payload: string) =>
+  createHmac('sha256', secret).update(payload).digest('base64url');
+
+/** A bearer token's session id and expiry when its HMAC checks out; else why not (no database read). */
+function verifyToken(
+  secret: Buffer,
+  authorization: string | undefined,
+): { id: string; exp: number } | 'missing' | 'malformed' | 'invalid' {
+  if (!authorization?.startsWith('Bearer ')) return 'missing';
+  const m = TOKEN_RE.exec(authorization.slice(7).trim());
+  if (!m) return 'malformed';
+  const [, id, exp, sig] = m as unknown as [string, string, string, string];
+  const expected = Buffer.from(mac(secret, `${VERSION}.${id}.${exp}`));
+  const given = Buffer.from(sig);
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? { id, exp: Number(exp) }
+    : 'invalid';
+}
+
 /**
  * The session id of a token whose HMAC checks out (no database read): rate limiting keys on it. A forged or
  * malformed token yields undefined, so it cannot buy itself a fresh rate-limit bucket.
@@ -36,15 +55,8 @@ export function createTokenSessionId(
   secret: Buffer,
 ): (authorization: string | undefined) => string | undefined {
   return (authorization) => {
-    const token = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
-    const m = token ? TOKEN_RE.exec(token) : null;
-    if (!m) return undefined;
-    const [, id, exp, sig] = m as unknown as [string, string, string, string];
-    const expected = Buffer.from(
-      createHmac('sha256', secret).update(`${VERSION}.${id}.${exp}`).digest('base64url'),
-    );
-    const given = Buffer.from(sig);
-    return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
+    const t = verifyToken(secret, authorization);
+    return typeof t === 'string' ? undefined : t.id;
   };
 }
 
@@ -57,7 +69,6 @@ export default fp(
     app,
     opts: { secret: Buffer; ttlSeconds: number; cacheSeconds?: number; clock: Clock; defaultAppId: string },
   ) => {
-    const mac = (payload: string) => createHmac('sha256', opts.secret).update(payload).digest('base64url');
     // A verified session is remembered briefly per process: an authenticated request then costs no database
     // round trip. Bounded, and never past the session's expiry. The price is revocation: a logout on THIS
     // replica drops the entry at once, but another replica that cached the session keeps accepting it for
@@ -93,21 +104,16 @@ export default fp(
           known.set(id, { openid, appId, until: Math.min(exp, now + CACHE_SECONDS) });
         }
         const payload = `${VERSION}.${id}.${exp}`;
-        return { token: `${payload}.${mac(payload)}`, expiresAt: new Date(exp * 1000) };
+        return { token: `${payload}.${mac(opts.secret, payload)}`, expiresAt: new Date(exp * 1000) };
       },
       async authenticate(request: FastifyRequest) {
-        const header = request.headers.authorization;
-        if (!header?.startsWith('Bearer ')) throw new UnauthenticatedError();
-        const m = TOKEN_RE.exec(header.slice(7).trim());
-        if (!m) throw new UnauthenticatedError('The session token is malformed');
-        const [, id, exp, sig] = m as unknown as [string, string, string, string];
-        const expected = Buffer.from(mac(`${VERSION}.${id}.${exp}`));
-        const given = Buffer.from(sig);
-        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-          throw new UnauthenticatedError('The session token is not valid');
-        }
+        const t = verifyToken(opts.secret, request.headers.authorization);
+        if (t === 'missing') throw new UnauthenticatedError();
+        if (t === 'malformed') throw new UnauthenticatedError('The session token is malformed');
+        if (t === 'invalid') throw new UnauthenticatedError('The session token is not valid');
+        const { id, exp } = t;
         const now = opts.clock.now();
-        if (Number(exp) <= now) throw new SessionExpiredError();
+        if (exp <= now) throw new SessionExpiredError();
         const hit = known.get(id);
         if (hit && hit.until > now) {
           request.openid = hit.openid;
@@ -121,7 +127,7 @@ export default fp(
         const appId = row.appid ?? opts.defaultAppId;
         if (CACHE_SECONDS > 0) {
           if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
-          known.set(id, { openid: row.openid, appId, until: Math.min(Number(exp), now + CACHE_SECONDS) });
+          known.set(id, { openid: row.openid, appId, until: Math.min(exp, now + CACHE_SECONDS) });
         }
         request.openid = row.openid;
         request.appId = appId;

@@ -1,4 +1,4 @@
-import { BffConfigError, loadConfig } from '../bff.ts';
+import { acceptSettings, BffConfigError } from '../bff.ts';
 import { defineCheck } from '../check.ts';
 
 export const bffConfig = defineCheck({
@@ -7,9 +7,10 @@ export const bffConfig = defineCheck({
   needs: [],
   uses: [],
   variables: [],
-  async run({ sources }) {
+  run({ sources }) {
     try {
-      const config = await loadConfig(sources.env);
+      // loadConfig's verdict on the resolution the doctor already made (no second read of every key file).
+      const config = acceptSettings(sources.resolved);
       return {
         status: 'pass',
         detail: `${config.plans.length} plan(s): ${config.plans.map((p) => p.planKey).join(', ')}`,

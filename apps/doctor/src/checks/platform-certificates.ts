@@ -1,6 +1,6 @@
-import { certificateInfo } from '@qianyue/wechatpay';
+import { certificateInfo, splitCertificates } from '@qianyue/wechatpay';
 import { defineCheck, type ParsedCertificate } from '../check.ts';
-import { isPrivateLabel, pemLabels, splitCertificates } from '../pem.ts';
+import { isPrivateLabel, pemLabels } from '../pem.ts';
 
 const FIX =
   'download the current platform certificates (GET /v3/certificates, e.g. with the official certificate downloader) or, better, move to the WeChat Pay public key (docs/operations.md, key rotation)';
