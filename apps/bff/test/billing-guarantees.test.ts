@@ -1,5 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  BILLING_BACKENDS,
+  billingHarnessPerTest,
   charges,
   chinaMidnight,
   DAY,
@@ -8,41 +10,20 @@ import {
   runAt,
   sandboxOrders,
   signEdu,
-  startBillingHarness,
 } from './helpers/billing.ts';
 import { eventually, type Harness } from './helpers/harness.ts';
 import { makeNotification, postNotification } from './helpers/notification-suite.ts';
-import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
 const HOUR = 3600;
 const NOTICE_ROUTE = 'POST /v3/edu-papay/user-notifications/:contract_id/send';
 const DEBIT_ROUTE = 'POST /v3/edu-papay/transactions';
 const DEAD_URL = 'http://127.0.0.1:9';
 
-const backends = [
-  { name: 'PGlite', postgres: false },
-  ...(postgresBinaries() ? [{ name: 'PostgreSQL', postgres: true }] : []),
-];
-if (backends.length === 1)
+if (BILLING_BACKENDS.length === 1)
   console.warn('\n!!! PostgreSQL binaries not found: billing guarantees run on PGlite only !!!\n');
 
-describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
-  let pg: TestPostgres | undefined;
-  let h: Harness | undefined;
-  let n = 0;
-  beforeAll(async () => {
-    if (postgres) pg = await startPostgres();
-  }, 60_000);
-  afterAll(async () => pg?.stop());
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
-  const start = async (env: Record<string, string> = {}) => {
-    const databaseUrl = pg ? await pg.createDatabase(`billing_${++n}`) : undefined;
-    h = await startBillingHarness({ env, ...(databaseUrl ? { databaseUrl } : {}) });
-    return h;
-  };
+describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) => {
+  const start = billingHarnessPerTest(postgres, 'billing');
   const events = async (hh: Harness, chargeId: string) => hh.app.billing.ledger.eventsOf(chargeId);
 
   it('notice never accepted → never debited; the period fails as NOTICE_NOT_SENT, the next one is planned', async () => {
