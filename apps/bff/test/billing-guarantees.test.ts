@@ -9,6 +9,7 @@ import {
   periodIn,
   runAt,
   sandboxOrders,
+  signAndPlan,
   signEdu,
 } from './helpers/billing.ts';
 import { eventually, type Harness } from './helpers/harness.ts';
@@ -77,9 +78,7 @@ describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) =>
   it('PAY_FAIL on every attempt → FAILED with the reason after BILLING_MAX_ATTEMPTS', async () => {
     const hh = await start({ BILLING_MAX_ATTEMPTS: '2' });
     await hh.control('PUT', '/billing', { outcome: 'PAY_FAIL' });
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await noticeThenDebit(hh, due);
     await eventually(async () =>
       (await sandboxOrders(hh, wechatContractId)).length === 1 ? true : undefined,
@@ -98,9 +97,7 @@ describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) =>
 
   it('terminated between notice and debit → CANCELLED, no debit call', async () => {
     const hh = await start();
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await runAt(hh, chinaMidnight(due) - 15 * HOUR);
     const [c] = await charges(hh, contractId);
     expect(c!.state).toBe('NOTICE_SENT');
@@ -118,9 +115,7 @@ describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) =>
 
   it('a debit whose answer is lost (processed, then 500) and whose notification is lost → queried, one order, PAID', async () => {
     const hh = await start();
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorAfterRate: 1 } } });
     hh.config.notifyBaseUrl = DEAD_URL; // the TRANSACTION.SUCCESS never reaches the BFF
     await noticeThenDebit(hh, due);
@@ -142,9 +137,7 @@ describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) =>
 
   it('a debit that never landed (500 before processing) → query says no order → resent with the SAME number', async () => {
     const hh = await start();
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorRate: 1 } } });
     await noticeThenDebit(hh, due);
     const first = (await charges(hh, contractId))[0]!;
@@ -162,9 +155,7 @@ describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) =>
 
   it('a debit that never landed, then the contract terminated → never resent, the period is cancelled', async () => {
     const hh = await start();
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorRate: 1 } } });
     await noticeThenDebit(hh, due);
     const first = (await charges(hh, contractId))[0]!;
@@ -186,9 +177,7 @@ describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) =>
 
   it('a verified debit result naming another merchant under either owner field, or holding unstorable text, is refused and changes nothing', async () => {
     const hh = await start();
-    const { contractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, due } = await signAndPlan(hh);
     hh.config.notifyBaseUrl = DEAD_URL; // the genuine result never arrives
     await hh.control('PUT', '/billing', { outcome: 'ACCEPTED_THEN_SUCCESS', settleAfterMs: 60_000 });
     await noticeThenDebit(hh, due);
@@ -242,9 +231,7 @@ describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) =>
   it('ACCEPTED for a while and the result notification lost → the scheduler query finds SUCCESS', async () => {
     const hh = await start({ EDU_ACCEPTED_REQUERY_SECONDS: '600' });
     await hh.control('PUT', '/billing', { outcome: 'ACCEPTED_THEN_SUCCESS', settleAfterMs: 50 });
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     hh.config.notifyBaseUrl = DEAD_URL;
     await noticeThenDebit(hh, due);
     const [c] = await charges(hh, contractId);
@@ -263,9 +250,7 @@ describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) =>
     await hh.control('PUT', '/faults', {
       notify: { duplicateRate: 1, concurrentDuplicateRate: 1, reorderRate: 0.5 },
     });
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await noticeThenDebit(hh, due);
     const paid = await periodIn(hh, contractId, due, ['PAID']);
     // Every duplicate has been delivered (3 sends of one notification) before counting.

@@ -77,6 +77,14 @@ export async function signEdu(
   return { contractId: p.body.contractId, wechatContractId: row.wechat_contract_id!, token, openid };
 }
 
+/** signEdu, then one scheduler pass plans the first period: the signed contract and that period's debit day. */
+export async function signAndPlan(h: Harness) {
+  const signed = await signEdu(h);
+  await h.app.billing.scheduler.runUntilIdle();
+  const due = (await charges(h, signed.contractId))[0]!.due_date;
+  return { ...signed, due };
+}
+
 /** A second BFF on the same database, sandbox and clock (another replica). Closed by the caller. */
 export async function startReplica(h: Harness, databaseUrl: string, env: Record<string, string> = {}) {
   const config = await loadConfig(
