@@ -1,4 +1,14 @@
 import fc from 'fast-check';
+import { SEED } from './prng.ts';
+
+/** RELIABILITY_FUZZ_RUNS scales every fuzz property's run count. */
+export const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 1);
+/** fast-check parameters for a property of about `n` runs (scaled by RUNS): seeded, stopping at the first failure. */
+export const runs = (n: number) => ({
+  numRuns: Math.max(1, Math.round(n * RUNS)),
+  seed: SEED,
+  endOnFailure: true,
+});
 
 /** Generators shared by the fuzz suites: hostile text, bodies, content types, header values, tokens, path segments. */
 export const nasty = fc.constantFrom(

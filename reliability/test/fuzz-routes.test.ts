@@ -10,6 +10,8 @@ import {
   contentType,
   forgedToken,
   headerText,
+  RUNS,
+  runs,
   segment,
   unicodeString,
 } from '../src/arbitraries.ts';
@@ -26,8 +28,6 @@ import { startWorld, until, type World } from '../src/world.ts';
  * never a 5xx, never a stack trace; and a refused input changes no row (BFF) and no contract (sandbox).
  * Seeded (RELIABILITY_SEED) and reproducible; RELIABILITY_FUZZ_RUNS scales the counts.
  */
-const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 1);
-const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * RUNS)), seed: SEED, endOnFailure: true });
 /** Requests per run, sent together: the BFF, PostgreSQL and the sandbox overlap their waits. */
 const BATCH = 8;
 

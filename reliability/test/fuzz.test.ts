@@ -9,6 +9,7 @@ import {
   contentType,
   forgedToken,
   headerText,
+  runs,
   segment,
   unicodeString,
 } from '../src/arbitraries.ts';
@@ -27,8 +28,6 @@ import { type Answer, startWorld, until, type World } from '../src/world.ts';
  * (204, a duplicate: WeChat itself resends), and an unknown Wechatpay-Serial is 500 FAIL (spec
  * wechatpay-apiv3.md §2.6: "answer 5xx so it will be retried after the key set is fixed").
  */
-const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 1);
-const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * RUNS)), seed: SEED, endOnFailure: true });
 const PLAN_KEYS = new Set(['edu-monthly', 'vip-autopay']);
 
 const platformKey = createPrivateKey(fixtureText('platform/private-key.pem'));

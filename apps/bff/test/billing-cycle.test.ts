@@ -1,41 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  BILLING_BACKENDS,
+  billingHarnessPerTest,
   charges,
   chinaMidnight,
   periodIn,
   runAt,
   sandboxOrders,
   signEdu,
-  startBillingHarness,
   TERMS,
 } from './helpers/billing.ts';
-import type { Harness } from './helpers/harness.ts';
-import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
 const HOUR = 3600;
 
-const backends = [
-  { name: 'PGlite', postgres: false },
-  ...(postgresBinaries() ? [{ name: 'PostgreSQL', postgres: true }] : []),
-];
-
-describe.each(backends)(
+describe.each(BILLING_BACKENDS)(
   'edu-papay recurring debits over real HTTP against the sandbox ($name)',
   ({ postgres }) => {
-    let h: Harness | undefined;
-    let pg: TestPostgres | undefined;
-    beforeAll(async () => {
-      if (postgres) pg = await startPostgres();
-    }, 60_000);
-    afterAll(async () => pg?.stop());
-    afterEach(async () => {
-      await h?.close();
-      h = undefined;
-    });
+    const start = billingHarnessPerTest(postgres, 'billing_cycle');
 
     it('12 periods: each noticed 1 day before, debited on its day, paid once; history and next period kept', async () => {
-      const databaseUrl = pg ? await pg.createDatabase('billing_cycle') : undefined;
-      h = await startBillingHarness(databaseUrl ? { databaseUrl } : {});
+      const h = await start();
       const { contractId, wechatContractId, token, openid } = await signEdu(h);
       // The plan list carries the terms the mini-program's plan card shows before signing.
       const plans = await h.call<{ plans: Array<{ planKey: string; billing?: unknown }> }>(

@@ -1,5 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  BILLING_BACKENDS,
+  billingHarnessPerTest,
   charges,
   chinaMidnight,
   DAY,
@@ -7,42 +9,22 @@ import {
   periodIn,
   runAt,
   sandboxOrders,
+  signAndPlan,
   signEdu,
-  startBillingHarness,
 } from './helpers/billing.ts';
 import { eventually, type Harness } from './helpers/harness.ts';
 import { makeNotification, postNotification } from './helpers/notification-suite.ts';
-import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
 const HOUR = 3600;
 const NOTICE_ROUTE = 'POST /v3/edu-papay/user-notifications/:contract_id/send';
 const DEBIT_ROUTE = 'POST /v3/edu-papay/transactions';
 const DEAD_URL = 'http://127.0.0.1:9';
 
-const backends = [
-  { name: 'PGlite', postgres: false },
-  ...(postgresBinaries() ? [{ name: 'PostgreSQL', postgres: true }] : []),
-];
-if (backends.length === 1)
+if (BILLING_BACKENDS.length === 1)
   console.warn('\n!!! PostgreSQL binaries not found: billing guarantees run on PGlite only !!!\n');
 
-describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
-  let pg: TestPostgres | undefined;
-  let h: Harness | undefined;
-  let n = 0;
-  beforeAll(async () => {
-    if (postgres) pg = await startPostgres();
-  }, 60_000);
-  afterAll(async () => pg?.stop());
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
-  const start = async (env: Record<string, string> = {}) => {
-    const databaseUrl = pg ? await pg.createDatabase(`billing_${++n}`) : undefined;
-    h = await startBillingHarness({ env, ...(databaseUrl ? { databaseUrl } : {}) });
-    return h;
-  };
+describe.each(BILLING_BACKENDS)('billing guarantees on $name', ({ postgres }) => {
+  const start = billingHarnessPerTest(postgres, 'billing');
   const events = async (hh: Harness, chargeId: string) => hh.app.billing.ledger.eventsOf(chargeId);
 
   it('notice never accepted → never debited; the period fails as NOTICE_NOT_SENT, the next one is planned', async () => {
@@ -96,9 +78,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
   it('PAY_FAIL on every attempt → FAILED with the reason after BILLING_MAX_ATTEMPTS', async () => {
     const hh = await start({ BILLING_MAX_ATTEMPTS: '2' });
     await hh.control('PUT', '/billing', { outcome: 'PAY_FAIL' });
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await noticeThenDebit(hh, due);
     await eventually(async () =>
       (await sandboxOrders(hh, wechatContractId)).length === 1 ? true : undefined,
@@ -117,9 +97,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
 
   it('terminated between notice and debit → CANCELLED, no debit call', async () => {
     const hh = await start();
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await runAt(hh, chinaMidnight(due) - 15 * HOUR);
     const [c] = await charges(hh, contractId);
     expect(c!.state).toBe('NOTICE_SENT');
@@ -137,9 +115,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
 
   it('a debit whose answer is lost (processed, then 500) and whose notification is lost → queried, one order, PAID', async () => {
     const hh = await start();
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorAfterRate: 1 } } });
     hh.config.notifyBaseUrl = DEAD_URL; // the TRANSACTION.SUCCESS never reaches the BFF
     await noticeThenDebit(hh, due);
@@ -161,9 +137,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
 
   it('a debit that never landed (500 before processing) → query says no order → resent with the SAME number', async () => {
     const hh = await start();
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorRate: 1 } } });
     await noticeThenDebit(hh, due);
     const first = (await charges(hh, contractId))[0]!;
@@ -181,9 +155,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
 
   it('a debit that never landed, then the contract terminated → never resent, the period is cancelled', async () => {
     const hh = await start();
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await hh.control('PUT', '/faults', { routes: { [DEBIT_ROUTE]: { systemErrorRate: 1 } } });
     await noticeThenDebit(hh, due);
     const first = (await charges(hh, contractId))[0]!;
@@ -205,9 +177,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
 
   it('a verified debit result naming another merchant under either owner field, or holding unstorable text, is refused and changes nothing', async () => {
     const hh = await start();
-    const { contractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, due } = await signAndPlan(hh);
     hh.config.notifyBaseUrl = DEAD_URL; // the genuine result never arrives
     await hh.control('PUT', '/billing', { outcome: 'ACCEPTED_THEN_SUCCESS', settleAfterMs: 60_000 });
     await noticeThenDebit(hh, due);
@@ -261,9 +231,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
   it('ACCEPTED for a while and the result notification lost → the scheduler query finds SUCCESS', async () => {
     const hh = await start({ EDU_ACCEPTED_REQUERY_SECONDS: '600' });
     await hh.control('PUT', '/billing', { outcome: 'ACCEPTED_THEN_SUCCESS', settleAfterMs: 50 });
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     hh.config.notifyBaseUrl = DEAD_URL;
     await noticeThenDebit(hh, due);
     const [c] = await charges(hh, contractId);
@@ -282,9 +250,7 @@ describe.each(backends)('billing guarantees on $name', ({ postgres }) => {
     await hh.control('PUT', '/faults', {
       notify: { duplicateRate: 1, concurrentDuplicateRate: 1, reorderRate: 0.5 },
     });
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await noticeThenDebit(hh, due);
     const paid = await periodIn(hh, contractId, due, ['PAID']);
     // Every duplicate has been delivered (3 sends of one notification) before counting.

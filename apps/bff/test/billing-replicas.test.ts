@@ -1,17 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import type { BillingPass } from '../src/billing/scheduler.ts';
-import { loadConfig } from '../src/config.ts';
 import {
-  BILLED_PLANS,
   charges,
   chinaMidnight,
   sandboxOrders,
   signEdu,
   startBillingHarness,
+  startReplica,
 } from './helpers/billing.ts';
-import { eventually, type Harness, testEnv } from './helpers/harness.ts';
+import { eventually, type Harness } from './helpers/harness.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
 const available = postgresBinaries() !== undefined;
@@ -28,17 +26,7 @@ describe.runIf(available)('two BFF replicas run the billing scheduler at once (P
     // Small batches, so each pass of each replica claims only part of the due periods.
     const env = { BILLING_BATCH: '2' };
     h = await startBillingHarness({ databaseUrl, env });
-    const config = await loadConfig(
-      testEnv(h.sandboxUrl, {
-        DATABASE_URL: databaseUrl,
-        BILLING_INTERVAL_SECONDS: '0',
-        PLANS: BILLED_PLANS,
-        ...env,
-      }),
-    );
-    second = await buildApp(config, { clock: h.clock, logStream: false });
-    await second.listen({ port: 0, host: '127.0.0.1' });
-    config.notifyBaseUrl = `http://127.0.0.1:${(second.server.address() as { port: number }).port}`;
+    second = await startReplica(h, databaseUrl, env);
   }, 90_000);
   afterAll(async () => {
     await second?.close();

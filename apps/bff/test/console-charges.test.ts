@@ -20,6 +20,7 @@ import {
   periodIn,
   runAt,
   sandboxOrders,
+  signAndPlan,
   signEdu,
   startBillingHarness,
   startReplica,
@@ -59,9 +60,7 @@ describe('console charges ledger and staff actions (real HTTP, sandbox, PGlite)'
   it('lists charges with filters and ¥ amounts; a FAILED period retried by staff → exactly one new order → PAID', async () => {
     const hh = await start({ BILLING_MAX_ATTEMPTS: '1' });
     await hh.control('PUT', '/billing', { outcome: 'PAY_FAIL' });
-    const { contractId, wechatContractId } = await signEdu(hh);
-    await hh.app.billing.scheduler.runUntilIdle();
-    const due = (await charges(hh, contractId))[0]!.due_date;
+    const { contractId, wechatContractId, due } = await signAndPlan(hh);
     await noticeThenDebit(hh, due);
     await eventually(async () =>
       (await sandboxOrders(hh, wechatContractId)).length === 1 ? true : undefined,

@@ -1,8 +1,9 @@
 import type { EduOrder } from '@qianyue/wechatpay';
+import type { Updateable } from 'kysely';
 import { addDays, chinaDay } from './calendar.ts';
 import type { Ledger, Trx } from './ledger.ts';
 import type { BillingSettings, BillingTerms } from './settings.ts';
-import type { ChargeRow } from './tables.ts';
+import type { ChargeAttemptsTable, ChargeRow } from './tables.ts';
 
 /** The policy's attempts plus any staff granted (a console "retry now"). */
 export const attemptLimit = (c: ChargeRow, s: Pick<BillingSettings, 'maxAttempts'>) =>
@@ -54,6 +55,13 @@ export async function applyOrder(
       },
       trx,
     );
+  /** The attempt takes WeChat's state (status plus any fields that came with it). */
+  const setAttempt = (fields: Updateable<ChargeAttemptsTable>) =>
+    trx
+      .updateTable('charge_attempts')
+      .set({ trade_state: state, updated_at: now, ...fields })
+      .where('out_trade_no', '=', attempt.out_trade_no)
+      .execute();
 
   if (state === 'SUCCESS' || state === 'REFUND') {
     if (attempt.status === 'SUCCESS') return 'unchanged';
@@ -62,16 +70,7 @@ export async function applyOrder(
       await event('conflict', `order ${state} after attempt ${attempt.status}`);
       return 'unchanged';
     }
-    await trx
-      .updateTable('charge_attempts')
-      .set({
-        status: 'SUCCESS',
-        trade_state: state,
-        transaction_id: order.transaction_id ?? null,
-        updated_at: now,
-      })
-      .where('out_trade_no', '=', attempt.out_trade_no)
-      .execute();
+    await setAttempt({ status: 'SUCCESS', transaction_id: order.transaction_id ?? null });
     if (order.amount.total !== charge.amount)
       await event('amount-mismatch', `charged ${order.amount.total} fen`);
     if (charge.state === 'DEBIT_REQUESTED') {
@@ -93,16 +92,7 @@ export async function applyOrder(
   }
   if (state === 'PAY_FAIL') {
     if (final) return 'unchanged';
-    await trx
-      .updateTable('charge_attempts')
-      .set({
-        status: 'PAY_FAIL',
-        trade_state: state,
-        reason: order.trade_state_description ?? null,
-        updated_at: now,
-      })
-      .where('out_trade_no', '=', attempt.out_trade_no)
-      .execute();
+    await setAttempt({ status: 'PAY_FAIL', reason: order.trade_state_description ?? null });
     if (charge.state === 'DEBIT_REQUESTED' && charge.out_trade_no === attempt.out_trade_no) {
       await afterFailedAttempt(trx, o, charge, 'PAY_FAIL', order.trade_state_description ?? 'PAY_FAIL');
     }
@@ -111,11 +101,7 @@ export async function applyOrder(
   }
   if (state === 'ACCEPTED') {
     if (attempt.status !== 'CREATED') return 'unchanged';
-    await trx
-      .updateTable('charge_attempts')
-      .set({ status: 'ACCEPTED', trade_state: state, updated_at: now })
-      .where('out_trade_no', '=', attempt.out_trade_no)
-      .execute();
+    await setAttempt({ status: 'ACCEPTED' });
     await event('applied');
     return 'applied';
   }

@@ -75,10 +75,11 @@ export async function debitResultRoutes(
         if (!owned(order)) throw new NotificationForeignError();
         assertStorableNotification(event, body);
       } catch (err) {
-        app.metrics.notifications.inc({ outcome: 'rejected_debit_result' });
-        // Like the contract-event routes: a refused post is counted per source (429 past the limit),
-        // stored aggregated and logged throttled by the notify guard, never one warn line per post.
+        // Like the contract-event routes: counted under its outcome from notifications/outcomes.ts; a refused
+        // post is counted per source (429 past the limit), stored aggregated and logged throttled by the
+        // notify guard, never one warn line per post.
         const outcome = outcomeOfError(err);
+        app.metrics.notifications.inc({ outcome });
         if (isRejected(outcome)) {
           const errorCode = String((err as { code?: string }).code ?? 'unknown');
           await app.notifyGuard.refused(request, { family: 'edu-papay-debit', reason: outcome, errorCode });

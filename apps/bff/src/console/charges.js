@@ -2,7 +2,11 @@
 // The console's charges ledger (edu-papay recurring debits): the periods with their attempts and WeChat call
 // outcomes, the staff actions (retry a FAILED period, cancel an open one — each confirmed first), the log of
 // staff actions, money collected per day, and in sandbox mode "run the billing cycle as of a date".
-// Imported by console.js, which owns the login, the API client and the DOM helpers it passes in.
+// Imported by console.js, which owns the login and the API client (it passes in `call`); the page helpers
+// come from dom.js and api-client.js like everywhere else.
+
+import { describe } from './api-client.js';
+import { byId, el, short, svg, when } from './dom.js';
 
 /**
  * @typedef {import('./schemas.ts').ChargesReply} ChargesReply
@@ -12,15 +16,8 @@
  * @typedef {import('./schemas.ts').StaffAction} StaffAction
  * @typedef {import('./schemas.ts').RunAsOfReply} RunAsOfReply
  * @typedef {import('./schemas.ts').DailyCount} DailyCount
- * @typedef {Node | string | number | null | undefined} Child
  * @typedef {{
  *   call: (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>,
- *   el: <K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown>, ...children: Child[]) => HTMLElementTagNameMap[K],
- *   svg: (tag: string, attrs: Record<string, string | number>, text?: string) => Element,
- *   when: (s: string | null) => string,
- *   short: (s: string | null) => string,
- *   describe: (err: unknown) => string,
- *   byId: <T extends HTMLElement>(id: string, kind: { new (): T }) => T,
  *   afterAction: () => Promise<unknown>,
  * }} ChargesDeps
  */
@@ -31,19 +28,18 @@ export const yuan = (fen) =>
 
 /** @param {ChargesDeps} d */
 export function createChargesView(d) {
-  const { el, when, short } = d;
   const ui = {
-    state: d.byId('charge-state', HTMLSelectElement),
-    plan: d.byId('charge-plan', HTMLSelectElement),
-    period: d.byId('charge-period', HTMLInputElement),
-    filters: d.byId('charge-filters', HTMLFormElement),
-    total: d.byId('charges-total', HTMLElement),
-    rows: d.byId('charges', HTMLElement),
-    toast: d.byId('charges-toast', HTMLElement),
-    actions: d.byId('staff-actions', HTMLElement),
-    asOf: d.byId('run-as-of', HTMLFormElement),
-    asOfDay: d.byId('run-as-of-day', HTMLInputElement),
-    collected: d.byId('chart-collected', HTMLElement),
+    state: byId('charge-state', HTMLSelectElement),
+    plan: byId('charge-plan', HTMLSelectElement),
+    period: byId('charge-period', HTMLInputElement),
+    filters: byId('charge-filters', HTMLFormElement),
+    total: byId('charges-total', HTMLElement),
+    rows: byId('charges', HTMLElement),
+    toast: byId('charges-toast', HTMLElement),
+    actions: byId('staff-actions', HTMLElement),
+    asOf: byId('run-as-of', HTMLFormElement),
+    asOfDay: byId('run-as-of-day', HTMLInputElement),
+    collected: byId('chart-collected', HTMLElement),
   };
 
   /** @param {string} text @param {boolean} [error] */
@@ -81,7 +77,7 @@ export function createChargesView(d) {
           : `${c.period} was already ${r.charge.state}`,
       );
     } catch (err) {
-      toast(`${action} refused: ${d.describe(err)}`, true);
+      toast(`${action} refused: ${describe(err)}`, true);
     }
     await d.afterAction();
   }
@@ -174,20 +170,18 @@ export function createChargesView(d) {
     const pad = { l: 36, r: 8, t: 16, b: 6 };
     const max = Math.max(1, ...days.map((x) => x.collected));
     const slot = (W - pad.l - pad.r) / days.length;
-    const root = d.svg('svg', {
+    const root = svg('svg', {
       viewBox: `0 0 ${W} ${H}`,
       width: '100%',
       role: 'img',
       'aria-label': 'money collected per day',
     });
     const total = days.reduce((n, x) => n + x.collected, 0);
-    root.append(
-      d.svg('text', { x: pad.l, y: 11, 'font-size': 11, fill: '#667' }, `collected: ${yuan(total)}`),
-    );
+    root.append(svg('text', { x: pad.l, y: 11, 'font-size': 11, fill: '#667' }, `collected: ${yuan(total)}`));
     days.forEach((x, i) => {
       if (x.collected === 0) return;
       const h = (H - pad.t - pad.b) * (x.collected / max);
-      const r = d.svg('rect', {
+      const r = svg('rect', {
         x: pad.l + i * slot + 1,
         y: H - pad.b - h,
         width: Math.max(2, slot - 2),
@@ -197,7 +191,7 @@ export function createChargesView(d) {
         'data-kind': 'collected',
         'data-value': x.collected,
       });
-      r.append(d.svg('title', {}, `${x.date}: ${yuan(x.collected)} collected`));
+      r.append(svg('title', {}, `${x.date}: ${yuan(x.collected)} collected`));
       root.append(r);
     });
     ui.collected.replaceChildren(root);
@@ -205,7 +199,7 @@ export function createChargesView(d) {
 
   ui.filters.addEventListener('submit', (e) => {
     e.preventDefault();
-    loadCharges().catch((err) => toast(d.describe(err), true));
+    loadCharges().catch((err) => toast(describe(err), true));
   });
   ui.asOf.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -224,7 +218,7 @@ export function createChargesView(d) {
         `Ran the billing cycle ${r.from} → ${r.to}: ${r.ranAt.length} stops, ${r.stepped} periods stepped`,
       );
     } catch (err) {
-      toast(`Run refused: ${d.describe(err)}`, true);
+      toast(`Run refused: ${describe(err)}`, true);
     }
     await d.afterAction();
   });

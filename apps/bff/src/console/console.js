@@ -13,7 +13,7 @@
 import { ApiError, createApi, describe } from './api-client.js';
 import { createChargesView } from './charges.js';
 import { dailyChart } from './chart.js';
-import { byId, el, short, svg, when } from './dom.js';
+import { byId, el, short, when } from './dom.js';
 
 (() => {
   const KEY = 'qianyue-admin-token';
@@ -170,12 +170,6 @@ import { byId, el, short, svg, when } from './dom.js';
 
   const charges = createChargesView({
     call: api.call,
-    el,
-    svg,
-    when,
-    short,
-    describe,
-    byId,
     afterAction: () => refresh().catch(() => undefined),
   });
 

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import type { BillingTerms } from '../../src/billing/settings.ts';
 import type { ChargeRow } from '../../src/billing/tables.ts';
@@ -11,6 +12,7 @@ import {
   startHarness,
   testEnv,
 } from './harness.ts';
+import { postgresBinaries, startPostgres, type TestPostgres } from './postgres.ts';
 
 /** The terms the tests bill the edu plan with (what PLANS' `billing` block carries). */
 export const TERMS: BillingTerms = {
@@ -75,6 +77,14 @@ export async function signEdu(
   return { contractId: p.body.contractId, wechatContractId: row.wechat_contract_id!, token, openid };
 }
 
+/** signEdu, then one scheduler pass plans the first period: the signed contract and that period's debit day. */
+export async function signAndPlan(h: Harness) {
+  const signed = await signEdu(h);
+  await h.app.billing.scheduler.runUntilIdle();
+  const due = (await charges(h, signed.contractId))[0]!.due_date;
+  return { ...signed, due };
+}
+
 /** A second BFF on the same database, sandbox and clock (another replica). Closed by the caller. */
 export async function startReplica(h: Harness, databaseUrl: string, env: Record<string, string> = {}) {
   const config = await loadConfig(
@@ -135,4 +145,33 @@ function defaultStart(): number {
 export async function noticeThenDebit(h: Harness, due: string): Promise<void> {
   await runAt(h, chinaMidnight(due) - 15 * 3600);
   await runAt(h, chinaMidnight(due) + 9 * 3600);
+}
+
+/** The backends the billing tests run on: PGlite always, PostgreSQL when its binaries are here. */
+export const BILLING_BACKENDS = [
+  { name: 'PGlite', postgres: false },
+  ...(postgresBinaries() ? [{ name: 'PostgreSQL', postgres: true }] : []),
+];
+
+/**
+ * Inside a describe: a PostgreSQL server for the block when `postgres`, and a `start(env)` giving each test
+ * its own billing harness (on a fresh database), closed after the test.
+ */
+export function billingHarnessPerTest(postgres: boolean, database: string) {
+  let pg: TestPostgres | undefined;
+  let h: Harness | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    if (postgres) pg = await startPostgres();
+  }, 60_000);
+  afterAll(async () => pg?.stop());
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  return async (env: Record<string, string> = {}): Promise<Harness> => {
+    const databaseUrl = pg ? await pg.createDatabase(`${database}_${++n}`) : undefined;
+    h = await startBillingHarness({ env, ...(databaseUrl ? { databaseUrl } : {}) });
+    return h;
+  };
 }
