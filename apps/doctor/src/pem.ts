@@ -17,15 +17,6 @@ export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   return der(a).equals(der(b));
 }
 
-/** Certificate serials are printed as upper-case hex without separators or leading zeros differences. */
-export function normalizeHexSerial(s: string): string {
-  return s
-    .trim()
-    .replace(/:/g, '')
-    .toUpperCase()
-    .replace(/^0+(?=.)/, '');
-}
-
 /** What a PEM text holds when it is not what was expected, for "holds …, not a private key". */
 const WRONG_KINDS: Array<[(label: string) => boolean, string]> = [
   [isCertificateLabel, 'a certificate (apiclient_cert.pem?)'],

@@ -138,6 +138,21 @@ describe('doctor against the sandbox', () => {
     expect(withCert.failed.sort()).toEqual(['merchant-certificate', 'signed-call']);
   });
 
+  it('compares the merchant serial as the BFF sends it: a half-byte leading zero is a different serial', async () => {
+    // "0" + an even-length serial is sent as "00…" (whole bytes), which WeChat does not know; stripping every
+    // leading zero here would pass a serial the BFF then signs with and WeChat refuses.
+    const serial = fixtureText('merchant/serial.txt').trim();
+    const r = await doctor({ WECHATPAY_MERCHANT_SERIAL_NO: `0${serial}` });
+    expect(r.byId('signed-call').status).toBe('fail');
+    expect(r.byId('merchant-certificate').status).toBe('fail');
+    expect(r.byId('merchant-certificate').detail).toContain("differs from the certificate's serial");
+
+    const padded = await doctor({ WECHATPAY_MERCHANT_SERIAL_NO: `00${serial.toLowerCase()}` });
+    expect(padded.byId('merchant-certificate').status).toBe('pass');
+    expect(padded.byId('signed-call').status).toBe('pass');
+    expect(padded.byId('merchant-serial').detail).toBe(serial);
+  });
+
   it('catches a merchant serial confused with a WeChat Pay serial', async () => {
     const id = fixtureText('platform/pubkey/id.txt').trim();
     const a = await doctor({ WECHATPAY_MERCHANT_SERIAL_NO: id });

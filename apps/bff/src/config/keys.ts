@@ -56,16 +56,16 @@ export type MerchantKeys = Pick<
 
 /** The merchant's identity, its signing key, the APIv3 key and the keys that verify WeChat Pay. */
 export function resolveMerchantKeys(s: Sources, raw: RawEnv): Partial<MerchantKeys> {
-  const { problems, keysFile } = s;
+  const { problems } = s;
   const out: Partial<MerchantKeys> = {};
 
-  const mchId = raw.WECHATPAY_MCH_ID ?? keysFile.mchId;
+  const mchId = s.plain('WECHATPAY_MCH_ID', 'mchId');
   if (!mchId) problems.add('WECHATPAY_MCH_ID', 'is required', 'set it to your 商户号');
   else if (!isMchId(mchId.trim()))
     problems.add('WECHATPAY_MCH_ID', 'is not a merchant number (8–12 digits)', 'copy the 商户号 exactly');
   else out.mchId = mchId.trim();
 
-  const serial = raw.WECHATPAY_MERCHANT_SERIAL_NO ?? keysFile.merchantSerialNo;
+  const serial = s.plain('WECHATPAY_MERCHANT_SERIAL_NO', 'merchantSerialNo');
   if (!serial)
     problems.add(
       'WECHATPAY_MERCHANT_SERIAL_NO',
@@ -98,7 +98,7 @@ export function resolveMerchantKeys(s: Sources, raw: RawEnv): Partial<MerchantKe
   const verificationKeys: Record<string, KeyObject> = {};
   const pub = s.secret('WECHATPAY_PUBLIC_KEY', 'wechatpayPublicKeyPath');
   const pubPem = pub.value;
-  const pubId = (raw.WECHATPAY_PUBLIC_KEY_ID ?? keysFile.wechatpayPublicKeyId)?.trim();
+  const pubId = s.plain('WECHATPAY_PUBLIC_KEY_ID', 'wechatpayPublicKeyId')?.trim();
   if (pubPem !== undefined) {
     if (!pubId)
       problems.add(

@@ -1,14 +1,14 @@
 import { isAppId } from './predicates.ts';
-import type { RawEnv } from './schema.ts';
 import { parseJson, type Sources } from './sources.ts';
 
 /** Login mini-programs: WECHAT_APP_ID/SECRET plus WECHAT_MINI_PROGRAMS(_PATH). */
-export function miniPrograms(
-  s: Sources,
-  raw: RawEnv,
-): { appId?: string; appSecret?: string; all: Record<string, string> } {
+export function miniPrograms(s: Sources): {
+  appId?: string;
+  appSecret?: string;
+  all: Record<string, string>;
+} {
   const all: Record<string, string> = {};
-  const appId = raw.WECHAT_APP_ID ?? s.keysFile.appId;
+  const appId = s.plain('WECHAT_APP_ID', 'appId');
   const secret = s.secret('WECHAT_APP_SECRET');
   const appSecret = (secret.value ?? s.keysFile.appSecret)?.trim();
   if (!appId) s.problems.add('WECHAT_APP_ID', 'is required', 'the AppID of your mini-program');

@@ -107,7 +107,7 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
   if ('message' in trust) problems.add('TRUST_PROXY', trust.message, trust.fix);
 
   const keys = resolveMerchantKeys(s, raw);
-  const mp = miniPrograms(s, raw);
+  const mp = miniPrograms(s);
 
   const sessionVar = s.secret('SESSION_SECRET');
   // Sandbox only: a per-process random secret (sessions do not survive a restart).
@@ -151,17 +151,15 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
     });
   else if (!problems.items.some((p) => p.variable === 'PLANS_PATH'))
     problems.add('PLANS', 'is required (or PLANS_PATH)', 'a JSON array of plans (docs/configuration.md)');
+  const subMchId = s.plain('WECHATPAY_SUB_MCHID', 'subMchId');
+  const subAppId = s.plain('WECHAT_SUB_APP_ID', 'subAppId');
   const parsed =
     plansJson === undefined
       ? { plans: [], problems: [] }
       : parsePlans(plansJson, plansVar, {
           ...(mp.appId ? { appId: mp.appId } : {}),
-          ...((raw.WECHATPAY_SUB_MCHID ?? s.keysFile.subMchId)
-            ? { subMchId: raw.WECHATPAY_SUB_MCHID ?? s.keysFile.subMchId }
-            : {}),
-          ...((raw.WECHAT_SUB_APP_ID ?? s.keysFile.subAppId)
-            ? { subAppId: raw.WECHAT_SUB_APP_ID ?? s.keysFile.subAppId }
-            : {}),
+          ...(subMchId ? { subMchId } : {}),
+          ...(subAppId ? { subAppId } : {}),
         });
   problems.addAll(parsed.problems);
   for (const p of parsed.plans)

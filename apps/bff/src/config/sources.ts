@@ -17,6 +17,8 @@ export interface Sources {
    * names in `keysPathField`; `variable` is the one that supplied it (for messages; `NAME` for the dev-keys file).
    */
   secret(name: string, keysPathField?: keyof SandboxKeys): { value?: string; variable: string };
+  /** A plain setting by `plainSource`'s rule (the doctor's too): `NAME`, else (sandbox) the dev-keys file's `keysField`. */
+  plain(name: string, keysField?: keyof SandboxKeys): string | undefined;
   /** Reads a file named by a variable; a problem (and undefined) when it cannot be read. */
   readFile(variable: string, file: string): string | undefined;
 }
@@ -41,6 +43,7 @@ export function createSources(env: Env, problems: ProblemList): Sources {
       if (src.fromKeysFile) return { value: keysFileText(s, src.file), variable: name };
       return { value: readFile(src.variable, src.file), variable: src.variable };
     },
+    plain: (name, keysField) => plainSource(env, s.keysFile, name, keysField).value,
   };
   return s;
 }

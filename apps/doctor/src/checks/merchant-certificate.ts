@@ -1,7 +1,7 @@
-import { certificateInfo } from '@qianyue/wechatpay';
+import { certificateInfo, normalizeSerial } from '@qianyue/wechatpay';
 import { defineCheck } from '../check.ts';
 import { WHERE_CERT } from '../merchant-platform.ts';
-import { normalizeHexSerial, samePublicKey } from '../pem.ts';
+import { samePublicKey } from '../pem.ts';
 
 const FIX = `download apiclient_cert.pem for the key you use from ${WHERE_CERT}; key, certificate and WECHATPAY_MERCHANT_SERIAL_NO must all come from the same application`;
 
@@ -36,7 +36,7 @@ export const merchantCertificate = defineCheck({
     else if (!samePublicKey(info.publicKey, key))
       problems.push('the private key does NOT belong to this certificate');
     const configured = sources.plain('WECHATPAY_MERCHANT_SERIAL_NO', 'merchantSerialNo').value;
-    if (configured && normalizeHexSerial(configured) !== normalizeHexSerial(info.serialNo))
+    if (configured && normalizeSerial(configured) !== normalizeSerial(info.serialNo))
       problems.push(`WECHATPAY_MERCHANT_SERIAL_NO differs from the certificate's serial ${info.serialNo}`);
     const until = info.notAfter.toISOString().slice(0, 10);
     if (info.notAfter.getTime() < now()) problems.push(`the certificate expired on ${until}`);

@@ -1,6 +1,6 @@
+import { normalizeSerial } from '@qianyue/wechatpay';
 import { defineCheck } from '../check.ts';
 import { WHERE_CERT } from '../merchant-platform.ts';
-import { normalizeHexSerial } from '../pem.ts';
 
 const FIX = `copy the serial of YOUR API certificate from ${WHERE_CERT} (or: openssl x509 -in apiclient_cert.pem -noout -serial)`;
 
@@ -24,8 +24,8 @@ export const merchantSerial = defineCheck({
         fix: `${FIX}; the PUB_KEY_ID_… value belongs in WECHATPAY_PUBLIC_KEY_ID`,
       };
     }
-    const platform = (given['platform-certificates']?.all ?? []).map((c) => normalizeHexSerial(c.serialNo));
-    if (platform.includes(normalizeHexSerial(v))) {
+    const platform = (given['platform-certificates']?.all ?? []).map((c) => normalizeSerial(c.serialNo));
+    if (platform.includes(normalizeSerial(v))) {
       return {
         status: 'fail',
         variable,
@@ -33,6 +33,8 @@ export const merchantSerial = defineCheck({
         fix: `${FIX}; a merchant serial in a WeChat Pay slot (or the reverse) makes every call fail with 401 SIGN_ERROR`,
       };
     }
-    return { status: 'pass', variable, detail: v, fact: v };
+    // The serial as the BFF sends it (whole bytes, upper case), so the signed call below tests what production signs with.
+    const sent = normalizeSerial(v);
+    return { status: 'pass', variable, detail: sent, fact: sent };
   },
 });
