@@ -25,6 +25,13 @@ echo "== lint (biome)"; $PNPM exec biome check . || status=1
 echo "== typecheck"; $PNPM exec turbo run typecheck --output-logs=errors-only || status=1
 
 mkdir -p test-artifacts
+# Every scratch directory a test makes (keys, PGlite and PostgreSQL data, browser profiles) goes under one
+# directory that is removed at the end, also when tests fail or leave theirs behind.
+TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/qianyue-tests.XXXXXX")"
+# Like /tmp itself (mktemp makes it 0700): the PostgreSQL cluster runs as user postgres when we are root.
+chmod 1777 "$TMPDIR"
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 echo "== tests"
 $PNPM exec vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json
 echo "== done in $(( $(date +%s) - started )) s"
