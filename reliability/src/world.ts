@@ -255,3 +255,27 @@ export async function until<T>(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A user logged in with one SIGNED contract of `planKey` (the user confirmed in the sandbox, the notification
+ * applied, the BFF's queue drained): the state the fuzz suites start from.
+ */
+export async function signedContract(
+  w: World,
+  planKey = 'vip-autopay',
+): Promise<{ token: string; contractId: string }> {
+  const { token } = await w.login();
+  const p = await w.call<{ contractId: string; navigate: { extraData: Record<string, string> } }>(
+    'POST',
+    '/v1/contracts/presign',
+    { token, body: { planKey } },
+  );
+  const contractId = p.body.contractId;
+  await w.control('POST', `/sessions/${Object.values(p.body.navigate.extraData)[0]}/confirm`);
+  await until('signed', async () => {
+    const r = await w.call<{ state: string }>('GET', `/v1/contracts/${contractId}`, { token });
+    return r.body.state === 'SIGNED' ? true : undefined;
+  });
+  await w.bffs[0]!.app.contracts.drain();
+  return { token, contractId };
+}

@@ -18,7 +18,7 @@ import {
 import { pgAvailable, startPostgres, type TestPostgres } from '../src/postgres.ts';
 import { SEED } from '../src/prng.ts';
 import { reportPart } from '../src/report.ts';
-import { startWorld, until, type World } from '../src/world.ts';
+import { signedContract, startWorld, type World } from '../src/world.ts';
 
 /*
  * Every route, generated requests: the BFF API (every route of @qianyue/api plus /healthz, /readyz, /metrics,
@@ -117,7 +117,6 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
   let pg: TestPostgres | undefined;
   let w: World;
   let token: string;
-  let contractId: string;
   const tried: Record<string, number> = {};
   const statuses: Record<string, number> = {};
   const bad: string[] = [];
@@ -192,20 +191,7 @@ describe('every route, generated requests: 2xx or a 4xx with a code, never a 5xx
       databaseUrl: pg ? await pg.createDatabase('fuzzroutes') : 'memory://',
       env: { ADMIN_TOKEN },
     });
-    const me = await w.login();
-    token = me.token;
-    const p = await w.call<{ contractId: string; navigate: { extraData: Record<string, string> } }>(
-      'POST',
-      '/v1/contracts/presign',
-      { token, body: { planKey: 'vip-autopay' } },
-    );
-    contractId = p.body.contractId;
-    await w.control('POST', `/sessions/${p.body.navigate.extraData.pre_entrustweb_id}/confirm`);
-    await until('signed', async () => {
-      const r = await w.call<{ state: string }>('GET', `/v1/contracts/${contractId}`, { token });
-      return r.body.state === 'SIGNED' ? true : undefined;
-    });
-    await w.bffs[0]!.app.contracts.drain();
+    ({ token } = await signedContract(w));
   });
   afterAll(async () => {
     await w?.close();

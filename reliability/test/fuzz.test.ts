@@ -18,7 +18,7 @@ import { pgAvailable, startPostgres, type TestPostgres } from '../src/postgres.t
 import { SEED } from '../src/prng.ts';
 import { reportPart } from '../src/report.ts';
 import { findSecrets } from '../src/secrets.ts';
-import { type Answer, startWorld, until, type World } from '../src/world.ts';
+import { type Answer, signedContract, startWorld, type World } from '../src/world.ts';
 
 /*
  * Bad input: property-based fuzzing (fast-check, fixed seed) of every BFF route and both notify routes.
@@ -110,20 +110,7 @@ describe('bad input never reaches a 5xx and changes no row', () => {
     else console.warn('\n!!! PostgreSQL binaries not found: fuzzing on PGlite (in memory) instead. !!!\n');
     w = await startWorld({ databaseUrl: pg ? await pg.createDatabase('fuzz') : 'memory://' });
     // A world with some state: a user with a SIGNED contract, its notification applied.
-    const me = await w.login();
-    token = me.token;
-    const p = await w.call<{ contractId: string; navigate: { extraData: Record<string, string> } }>(
-      'POST',
-      '/v1/contracts/presign',
-      { token, body: { planKey: 'vip-autopay' } },
-    );
-    signedContractId = p.body.contractId;
-    await w.control('POST', `/sessions/${p.body.navigate.extraData.pre_entrustweb_id}/confirm`);
-    await until('signed', async () => {
-      const r = await w.call<{ state: string }>('GET', `/v1/contracts/${signedContractId}`, { token });
-      return r.body.state === 'SIGNED' ? true : undefined;
-    });
-    await w.bffs[0]!.app.contracts.drain();
+    ({ token, contractId: signedContractId } = await signedContract(w));
     // A genuine notification (as WeChat would sign it) for that contract: its replays must change nothing.
     const { data } = await w.control<{ data: Array<{ resource: unknown; eventType: string }> }>(
       'GET',
