@@ -227,6 +227,29 @@ describe('console charges ledger and staff actions (real HTTP, sandbox, PGlite)'
     ]);
   }, 60_000);
 
+  it("a staff member's own token names who acted: the X-Staff label cannot claim someone else", async () => {
+    const zhao = 'TESTONLY-zhao-console-token-000000000001';
+    const hh = await start({
+      ADMIN_STAFF_TOKENS: `Zhao Lei ${zhao}\nWang Li TESTONLY-wang-console-token-00000002`,
+    });
+    const as = (token: string, label?: string) => ({
+      authorization: `Bearer ${token}`,
+      ...(label ? { 'x-staff': label } : {}),
+    });
+    const session = await hh.call<{ staff?: string }>('GET', '/admin/api/session', { headers: as(zhao) });
+    expect(session.body.staff).toBe('Zhao Lei');
+    expect(
+      (await hh.call<{ staff?: string }>('GET', '/admin/api/session', { headers: auth })).body.staff,
+    ).toBe(undefined);
+    const today = new Date((hh.clock.now() + 8 * HOUR) * 1000).toISOString().slice(0, 10);
+    const run = (headers: Record<string, string>) =>
+      hh.call('POST', '/admin/api/billing/run-as-of', { headers, body: { day: today, confirm: true } });
+    await run(as(zhao, 'Wang Li'));
+    await run(as(ADMIN_TOKEN, 'alice'));
+    expect((await run(as('TESTONLY-nobody-console-token-0000000003', 'Zhao Lei'))).status).toBe(401);
+    expect((await staffActions(hh)).map((a) => a.staff).reverse()).toEqual(['Zhao Lei', 'alice']);
+  });
+
   it('refuses "run as of" outside sandbox mode (403 with a code), and records the refusal', async () => {
     const hh = await start();
     const dir = mkdtempSync(path.join(tmpdir(), 'qianyue-admin-'));

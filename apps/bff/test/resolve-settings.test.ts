@@ -221,6 +221,40 @@ describe('resolveSettings: one table, the rules every caller (BFF, doctor) share
     });
   });
 
+  it('staff tokens: one "<name> <token>" per line; a bad line is named by number, never by its token', () => {
+    const zhao = 'TESTONLY-zhao-console-token-000000000001';
+    const wang = 'TESTONLY-wang-console-token-000000000002';
+    const ok = resolveSettings({
+      ...base(),
+      ADMIN_TOKEN_PATH: undefined,
+      ADMIN_STAFF_TOKENS: `# console staff\nZhao Lei ${zhao}\n\nwang.li@example.com  ${wang}\n`,
+    });
+    expect(ok.problems).toEqual([]);
+    expect(ok.settings?.admin?.token).toBeUndefined();
+    expect(ok.settings?.admin?.staff.map((m) => [m.name, m.token.toString()])).toEqual([
+      ['Zhao Lei', zhao],
+      ['wang.li@example.com', wang],
+    ]);
+    const bad = (text: string, extra: Record<string, string> = {}) =>
+      resolveSettings({ ...base(), ADMIN_STAFF_TOKENS: text, ...extra }).problems.filter(
+        (p) => p.variable === 'ADMIN_STAFF_TOKENS',
+      );
+    expect(bad(`Zhao ${zhao}\nshort-one abc`)[0]?.message).toBe(
+      'line 2: the token must be at least 24 characters',
+    );
+    expect(bad(`Zhao ${zhao}\nZhao ${wang}`)[0]?.message).toBe('line 2: the name Zhao appears twice');
+    expect(bad(`Zhao ${zhao}\nWang ${zhao}`)[0]?.message).toBe("line 2: the token is also another person's");
+    expect(bad(`${zhao}`)[0]?.message).toBe('line 1 is not "<name> <token>"');
+    expect(bad(`<b> ${zhao}`)[0]?.message).toContain('line 1: the name may hold');
+    expect(bad('# nobody\n')[0]?.message).toBe('names no staff member');
+    expect(bad(`Zhao ${zhao}`, { ADMIN_TOKEN_PATH: file(zhao) })[0]?.message).toBe(
+      'gives a staff member the shared ADMIN_TOKEN',
+    );
+    const all = JSON.stringify([bad(`Zhao ${zhao}\nWang ${zhao}\nshort abc`), bad(zhao)]);
+    expect(all).not.toContain(zhao);
+    expect(all).not.toContain('abc');
+  });
+
   it('loading writes no file: a missing admin token leaves the console off', () => {
     const dir = tmp();
     const { settings } = resolveSettings({ ...base(), ADMIN_TOKEN_PATH: undefined });

@@ -5,6 +5,7 @@ import { DEFAULT_BASE_URL } from '@qianyue/wechatpay';
 import { envSchema } from 'env-schema';
 import { type BillingSettings, resolveBillingSettings } from '../billing/settings.ts';
 import { BffConfigError } from '../errors.ts';
+import { adminCredentials } from './admin.ts';
 import { eventTypes } from './event-types.ts';
 import { hardeningSettings } from './hardening.ts';
 import { resolveMerchantKeys } from './keys.ts';
@@ -71,19 +72,6 @@ function url(s: Sources, variable: string, value: string, httpsOnly: boolean): s
       'e.g. https://api.example.com',
     );
   return v;
-}
-
-function adminToken(s: Sources): AppConfig['admin'] {
-  const t = s.secret('ADMIN_TOKEN');
-  const token = t.value?.trim();
-  if (!token) return undefined;
-  if (token.length < 24)
-    return s.problems.add(
-      t.variable,
-      'must be at least 24 characters',
-      'e.g. openssl rand -base64 24 > admin-token',
-    );
-  return { token: Buffer.from(token, 'utf8') };
 }
 
 /**
@@ -171,7 +159,7 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
       );
 
   const types = eventTypes(s, raw);
-  const admin = adminToken(s);
+  const admin = adminCredentials(s);
   const hardening = hardeningSettings(raw, s, production);
   let billing: BillingSettings | undefined;
   try {

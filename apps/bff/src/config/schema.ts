@@ -89,6 +89,10 @@ export const EnvSchema = Type.Object({
   // Operations console (apps/bff/src/console) and `pnpm run doctor`.
   ADMIN_TOKEN: Str('operations console credential, at least 24 characters; console disabled when unset'),
   ADMIN_TOKEN_PATH: Str('file holding the console credential'),
+  ADMIN_STAFF_TOKENS: Str(
+    'console credentials per person, one "<name> <token>" per line: staff actions record the name of the token used',
+  ),
+  ADMIN_STAFF_TOKENS_PATH: Str('file holding ADMIN_STAFF_TOKENS'),
   WECHATPAY_MERCHANT_CERT: Str(
     'merchant API certificate PEM (optional; doctor checks key and serial against it)',
   ),

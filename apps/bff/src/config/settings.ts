@@ -72,8 +72,11 @@ export interface AppConfig {
     loginRateLimitMax: number;
     bodyLimit: number;
   } & HardeningSettings;
-  /** Operations console credential; undefined = console disabled. */
-  admin?: { token: Buffer };
+  /**
+   * Operations console credentials (config/admin.ts): the shared token and/or one token per staff member;
+   * undefined = console disabled.
+   */
+  admin?: { token?: Buffer; staff: ReadonlyArray<{ name: string; token: Buffer }> };
   /** Recurring edu-papay debits (src/billing/settings.ts); absent = the documented defaults. */
   billing?: BillingSettings;
 }

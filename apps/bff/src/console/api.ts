@@ -22,7 +22,7 @@ import {
 export interface ConsoleApiOptions {
   config: AppConfig;
   clock: Clock;
-  token: Buffer;
+  admin: NonNullable<AppConfig['admin']>;
 }
 
 /** The console's JSON API (/admin/api/*): every route needs the admin token; replies follow schemas.ts. */
@@ -31,14 +31,20 @@ const consoleApi: FastifyPluginAsyncTypebox<ConsoleApiOptions> = async (api, opt
   api.addHook('onRequest', async (_req, reply) => {
     reply.header('cache-control', 'no-store');
   });
-  api.addHook('onRequest', adminAuth(opts.token));
+  api.decorateRequest('consoleStaff', undefined);
+  api.addHook('onRequest', adminAuth(opts.admin));
 
   const schema = <T extends object>(s: T) => ({ hide: true, ...s });
 
-  api.get('/session', { schema: schema({ response: { 200: SessionReply, ...errorReplies } }) }, async () => ({
-    ok: true as const,
-    mode: opts.config.mode,
-  }));
+  api.get(
+    '/session',
+    { schema: schema({ response: { 200: SessionReply, ...errorReplies } }) },
+    async (req) => ({
+      ok: true as const,
+      mode: opts.config.mode,
+      ...(req.consoleStaff !== undefined ? { staff: req.consoleStaff } : {}),
+    }),
+  );
 
   api.get(
     '/plans',

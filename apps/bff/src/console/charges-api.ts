@@ -26,13 +26,16 @@ export interface ChargesApiOptions {
   clock: Clock;
 }
 
-/** The staff label a console sends (X-Staff); there is one admin token, so this names the person, not the key. */
+/**
+ * The staff label a console sends (X-Staff). With the shared ADMIN_TOKEN it is all the server knows of who
+ * acted; with a staff member's own token the token's name is recorded and the label is ignored.
+ */
 const StaffHeaders = Type.Object({
   'x-staff': Type.Optional(Type.String({ pattern: '^[\\p{L}\\p{N} ._@-]{1,64}$' })),
 });
 
 const actorOf = (req: FastifyRequest): Actor => ({
-  staff: (req.headers['x-staff'] as string | undefined) ?? 'console',
+  staff: req.consoleStaff ?? (req.headers['x-staff'] as string | undefined) ?? 'console',
   requestId: req.id,
   source: req.ip,
 });

@@ -62,6 +62,9 @@ import { byId, el, short, when } from './dom.js';
       ui.app.hidden = false;
       ui.logout.hidden = false;
       ui.mode.textContent = `${s.mode} mode`;
+      // A staff member's own token names them: the server records that name, so the label is shown, not asked.
+      ui.staff.disabled = s.staff !== undefined;
+      if (s.staff !== undefined) ui.staff.value = s.staff;
       const { plans } = await api.plans();
       ui.filterPlan.replaceChildren(el('option', { value: '' }, 'any'));
       for (const p of plans)

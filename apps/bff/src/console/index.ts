@@ -58,7 +58,7 @@ const consoleRoutes: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, opt
     prefix: '/api',
     config: opts.config,
     clock: opts.clock,
-    token: admin.token,
+    admin,
   });
 };
 export default consoleRoutes;

@@ -108,7 +108,12 @@ export const ContractIdParams = Type.Object(
 // ---- replies ----
 
 export const SessionReply = Type.Object(
-  { ok: Type.Literal(true), mode: Type.Union([Type.Literal('sandbox'), Type.Literal('production')]) },
+  {
+    ok: Type.Literal(true),
+    mode: Type.Union([Type.Literal('sandbox'), Type.Literal('production')]),
+    /** Present when the token is a staff member's own (ADMIN_STAFF_TOKENS): the name staff actions record. */
+    staff: Type.Optional(Type.String()),
+  },
   { additionalProperties: false },
 );
 export type SessionReply = Static<typeof SessionReply>;

@@ -193,6 +193,25 @@ table(adminToken, [
     status: 'warn',
     detail: 'console enabled at /admin/; file mode 604 lets other users read it',
   },
+  {
+    name: 'staff tokens: each person named',
+    env: {
+      ADMIN_STAFF_TOKENS:
+        'Zhao Lei TESTONLY-zhao-console-token-0000001\nWang Li TESTONLY-wang-console-token-0000002',
+    },
+    status: 'pass',
+    detail: 'console enabled at /admin/; staff tokens: Zhao Lei, Wang Li',
+    variable: 'ADMIN_STAFF_TOKENS',
+  },
+  {
+    name: 'staff tokens: a short token is named by its line, the BFF refuses it too',
+    env: { ADMIN_STAFF_TOKENS: 'Zhao Lei TESTONLY-zhao-console-token-0000001\nWang Li short' },
+    status: 'fail',
+    detail: 'line 2: the token must be at least 24 characters',
+    bff: 'ADMIN_STAFF_TOKENS line 2: the token must be at least 24 characters',
+    variable: 'ADMIN_STAFF_TOKENS',
+    fix: 'one line per person',
+  },
 ]);
 
 describe('admin-token only reads', () => {
