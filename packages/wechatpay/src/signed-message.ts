@@ -21,7 +21,8 @@ function single(value: string | string[] | undefined): string | undefined {
 
 /**
  * A case-insensitive reader over a Fetch Headers or a Node/Fastify header record. Node hands over
- * lower-case names, so the direct lookup normally hits; otherwise a lower-cased index is built once.
+ * lower-case names, so the direct lookup normally hits; a miss (an absent Request-ID, a record spelled
+ * `Wechatpay-Nonce`) scans the keys without allocating, and as before the last key that matches counts.
  */
 function headerReader(headers: HeaderBag): (name: string) => string | undefined {
   // Duck-typed: undici's own Headers class is not the global one, so instanceof would miss it.
@@ -30,15 +31,15 @@ function headerReader(headers: HeaderBag): (name: string) => string | undefined 
     return (name) => h.get(name) ?? undefined;
   }
   const record = headers as HeaderRecord;
-  let lowered: Map<string, string | string[] | undefined> | undefined;
   return (name) => {
     const direct = record[name];
     if (direct !== undefined) return single(direct);
-    if (lowered === undefined) {
-      lowered = new Map();
-      for (const key of Object.keys(record)) lowered.set(key.toLowerCase(), record[key]);
+    let found: string | string[] | undefined;
+    for (const key in record) {
+      // Lower-casing only keys of the right length keeps the miss path cheap (one compare per header).
+      if (key.length === name.length && key.toLowerCase() === name) found = record[key];
     }
-    return single(lowered.get(name));
+    return single(found);
   };
 }
 
