@@ -30,7 +30,7 @@ type Group =
 
 const GROUPS: Group[] = [
   { group: 'primitives (issue 3; issue 8 row 1)', suites: primitiveSuites },
-  { group: 'outbound call (issue 8 row 2)', suites: outboundSuites, rounds: 20 },
+  { group: 'outbound call (issue 8 row 2)', suites: outboundSuites, rounds: 60 },
   { group: 'outbound call, RSA signing on the libuv pool? (issue 13)', report: rsaPoolReport },
   { group: 'BFF presign under load (issue 8 row 3)', report: presignLoadReport },
   { group: 'notification ingestion (issue 8 row 4)', suites: ingestionSuites, rounds: 12 },
