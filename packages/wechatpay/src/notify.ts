@@ -124,10 +124,11 @@ const INTERPRETED_CHECKS: ResourceChecks = Object.freeze({
 function compiledChecks(): ResourceChecks {
   const edu = TypeCompiler.Compile(EduContractResource);
   const passwordExempt = TypeCompiler.Compile(PasswordExemptContractResource);
-  return {
+  // Frozen like INTERPRETED_CHECKS, so both kinds share one object shape where parseWith reads them.
+  return Object.freeze({
     edu: (r: unknown): r is EduContractResource => edu.Check(r),
     passwordExempt: (r: unknown): r is PasswordExemptContractResource => passwordExempt.Check(r),
-  };
+  });
 }
 
 /**
