@@ -10,6 +10,7 @@ import { miniprogramReport } from './miniprogram.bench.ts';
 import { outboundSuites } from './outbound.bench.ts';
 import { presignLoadReport } from './presign-load.bench.ts';
 import { primitiveSuites } from './primitives.bench.ts';
+import { rsaPoolReport } from './rsa-pool.bench.ts';
 import { startupReport } from './startup.bench.ts';
 
 /*
@@ -29,7 +30,8 @@ type Group =
 
 const GROUPS: Group[] = [
   { group: 'primitives (issue 3; issue 8 row 1)', suites: primitiveSuites },
-  { group: 'outbound call (issue 8 row 2)', suites: outboundSuites, rounds: 20 },
+  { group: 'outbound call (issue 8 row 2)', suites: outboundSuites, rounds: 60 },
+  { group: 'outbound call, RSA signing on the libuv pool? (issue 13)', report: rsaPoolReport },
   { group: 'BFF presign under load (issue 8 row 3)', report: presignLoadReport },
   { group: 'notification ingestion (issue 8 row 4)', suites: ingestionSuites, rounds: 12 },
   { group: 'BFF memory (issue 8 row 5)', report: memoryReport },

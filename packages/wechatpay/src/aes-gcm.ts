@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { decodeBase64 } from './base64.ts';
 import { ConfigError, DecryptError } from './errors.ts';
 
 /*
@@ -10,7 +11,6 @@ import { ConfigError, DecryptError } from './errors.ts';
 
 const TAG_LENGTH = 16;
 const IV_LENGTH = 12;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function keyAndIv(apiV3Key: Buffer, nonce: string): { key: Buffer; iv: Buffer } {
   if (!Buffer.isBuffer(apiV3Key) || apiV3Key.length !== 32)
@@ -27,9 +27,8 @@ export function decryptResource(o: {
 }): string {
   const { key, iv } = keyAndIv(o.apiV3Key, o.nonce);
   if (iv.length !== IV_LENGTH) throw new DecryptError('resource nonce must be 12 bytes');
-  if (o.ciphertext.length % 4 !== 0 || !BASE64.test(o.ciphertext))
-    throw new DecryptError('ciphertext is not base64');
-  const data = Buffer.from(o.ciphertext, 'base64');
+  const data = decodeBase64(o.ciphertext);
+  if (data === undefined) throw new DecryptError('ciphertext is not base64');
   if (data.length < TAG_LENGTH) throw new DecryptError('ciphertext is shorter than the GCM tag');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LENGTH });

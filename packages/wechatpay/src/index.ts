@@ -60,9 +60,12 @@ export {
 export { type Clock, type NonceSource, randomNonce, systemClock } from './nonce.ts';
 export {
   type ContractEvent,
+  createNotificationParser,
   DEFAULT_EVENT_TYPES,
   type EventTypeMap,
   type NotificationEnvelope,
+  type NotificationParser,
+  type NotificationParserOptions,
   parseNotification,
 } from './notify.ts';
 export { decryptSensitive, encryptSensitive } from './oaep.ts';

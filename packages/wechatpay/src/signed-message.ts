@@ -20,39 +20,26 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * A case-insensitive reader over a Fetch Headers or a Node/Fastify header record. Node hands over
- * lower-case names, so the direct lookup normally hits; otherwise a lower-cased index is built once.
+ * Case-insensitive single-value lookup over a Fetch Headers or a Node/Fastify header record; `name` must be
+ * lower-case (see HEADER). Node hands over lower-case names, so the direct lookup normally hits; a miss (an
+ * absent Request-ID, a record spelled `Wechatpay-Nonce`) scans the keys, and the last key that matches counts.
  */
-function headerReader(headers: HeaderBag): (name: string) => string | undefined {
-  // Duck-typed: undici's own Headers class is not the global one, so instanceof would miss it.
-  if (typeof (headers as Headers).get === 'function') {
-    const h = headers as Headers;
-    return (name) => h.get(name) ?? undefined;
-  }
-  const record = headers as HeaderRecord;
-  let lowered: Map<string, string | string[] | undefined> | undefined;
-  return (name) => {
-    const direct = record[name];
-    if (direct !== undefined) return single(direct);
-    if (lowered === undefined) {
-      lowered = new Map();
-      for (const key of Object.keys(record)) lowered.set(key.toLowerCase(), record[key]);
-    }
-    return single(lowered.get(name));
-  };
-}
-
-/** Case-insensitive single-value lookup; `name` must be lower-case (see HEADER). */
 export function getHeader(headers: HeaderBag, name: string): string | undefined {
-  return headerReader(headers)(name);
+  // Duck-typed: undici's own Headers class is not the global one, so instanceof would miss it.
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const record = headers as HeaderRecord;
+  const direct = record[name];
+  if (direct !== undefined) return single(direct);
+  let found: string | string[] | undefined;
+  for (const key in record) {
+    // Lower-casing only keys of the right length keeps the miss path cheap (one compare per header).
+    if (key.length === name.length && key.toLowerCase() === name) found = record[key];
+  }
+  return single(found);
 }
 
-function required(
-  get: (name: string) => string | undefined,
-  name: string,
-  requestId: string | undefined,
-): string {
-  const value = get(name);
+function required(headers: HeaderBag, name: string, requestId: string | undefined): string {
+  const value = getHeader(headers, name);
   if (value === undefined || value === '') throw new MissingHeaderError(name, { requestId });
   return value;
 }
@@ -74,14 +61,13 @@ export function validateSignedMessage(
   body: string,
   o: { verifier: Verifier; clock?: Clock; maxSkewSeconds?: number },
 ): SignedMessageInfo {
-  const get = headerReader(headers);
-  const requestId = get(HEADER.requestId) || undefined;
+  const requestId = getHeader(headers, HEADER.requestId) || undefined;
   try {
-    const timestampText = required(get, HEADER.timestamp, requestId);
-    const nonce = required(get, HEADER.nonce, requestId);
-    const signature = required(get, HEADER.signature, requestId);
-    const serial = required(get, HEADER.serial, requestId);
-    const type = get(HEADER.signatureType);
+    const timestampText = required(headers, HEADER.timestamp, requestId);
+    const nonce = required(headers, HEADER.nonce, requestId);
+    const signature = required(headers, HEADER.signature, requestId);
+    const serial = required(headers, HEADER.serial, requestId);
+    const type = getHeader(headers, HEADER.signatureType);
     if (type !== undefined && type !== '' && type !== AUTH_SCHEME)
       throw new UnsupportedSignatureTypeError({ requestId });
 

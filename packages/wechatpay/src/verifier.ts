@@ -1,4 +1,5 @@
 import { verify as cryptoVerify } from 'node:crypto';
+import { decodeBase64 } from './base64.ts';
 import { SIGNTEST_PREFIX } from './constants.ts';
 import { ProbeSignatureError, SignatureInvalidError, UnknownSerialError } from './errors.ts';
 import type { PublicKeyResolver } from './key-resolver.ts';
@@ -8,9 +9,6 @@ export interface Verifier {
   verify(serial: string, message: string, signature: string): void;
 }
 
-// Node's base64 decoder silently skips junk; a strict shape check turns junk into a clean verify failure.
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
 export function createRsaVerifier(resolver: PublicKeyResolver): Verifier {
   return {
     verify(serial, message, signature) {
@@ -18,12 +16,12 @@ export function createRsaVerifier(resolver: PublicKeyResolver): Verifier {
       if (key === undefined) throw new UnknownSerialError(serial);
       // Probes are ordinary failures (spec §2.5) — only the class differs, for metrics.
       if (signature.startsWith(SIGNTEST_PREFIX)) throw new ProbeSignatureError();
-      if (signature.length % 4 !== 0 || !BASE64.test(signature)) {
-        throw new SignatureInvalidError('signature is not base64');
-      }
+      // Strict shape check: Node's decoder would skip junk; junk is a clean verify failure instead.
+      const bytes = signature === '' ? undefined : decodeBase64(signature);
+      if (bytes === undefined) throw new SignatureInvalidError('signature is not base64');
       let ok: boolean;
       try {
-        ok = cryptoVerify('sha256', Buffer.from(message, 'utf8'), key, Buffer.from(signature, 'base64'));
+        ok = cryptoVerify('sha256', Buffer.from(message, 'utf8'), key, bytes);
       } catch {
         ok = false;
       }

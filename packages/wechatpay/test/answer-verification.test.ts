@@ -3,6 +3,7 @@ import {
   ClockSkewError,
   createRsaVerifier,
   createStaticKeyResolver,
+  getHeader,
   loadPublicKey,
   MissingHeaderError,
   ProbeSignatureError,
@@ -121,6 +122,18 @@ describe('validateSignedMessage pipeline', () => {
     expect(() =>
       validateSignedMessage(fetchHeaders, good.body, { verifier, clock: fixedClock(good.now) }),
     ).not.toThrow();
+  });
+
+  it('header lookup: any ASCII case, the last spelling wins, a repeated value counts as absent', () => {
+    expect(getHeader({ 'WECHATPAY-NONCE': 'a' }, 'wechatpay-nonce')).toBe('a');
+    expect(getHeader({ 'Wechatpay-Nonce': 'a', 'wechatPay-nonce': 'b' }, 'wechatpay-nonce')).toBe('b');
+    // An exact lower-case key is read directly, whatever other spellings there are.
+    expect(getHeader({ 'wechatpay-nonce': 'a', 'Wechatpay-Nonce': 'b' }, 'wechatpay-nonce')).toBe('a');
+    expect(getHeader({ 'Wechatpay-Nonce': ['a', 'b'] }, 'wechatpay-nonce')).toBeUndefined();
+    // Same length, different name: no match (the scan compares whole names).
+    expect(getHeader({ 'Wechatpay-Nonca': 'a', 'Request-Xd': 'x' }, 'wechatpay-nonce')).toBeUndefined();
+    expect(getHeader({ 'Request-ID': 'R1' }, 'request-id')).toBe('R1');
+    expect(getHeader(new Headers({ 'Request-ID': 'R1' }), 'request-id')).toBe('R1');
   });
 
   it('rejects a signature type other than WECHATPAY2-SHA256-RSA2048', () => {

@@ -319,6 +319,31 @@ describe('client against a signing loopback server', () => {
     }
   });
 
+  it('keeps a whole-request deadline: a body dripping slower than timeoutMs in total is a timeout', async () => {
+    // Every gap (60 ms) is far below the per-chunk body timeout; only the whole-call deadline can stop it.
+    server.answer(() => ({
+      status: 200,
+      body: JSON.stringify({ presign_token: 'x'.repeat(60) }),
+      dripMs: 60,
+    }));
+    const fast = createWechatPayClient({
+      baseUrl: server.baseUrl,
+      signer,
+      verifier,
+      resolver,
+      timeoutMs: 400,
+    });
+    try {
+      const started = Date.now();
+      const err = await rejection(fast.eduPapay.presign(presignBody));
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe('WECHATPAY_TRANSPORT_TIMEOUT');
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await fast.close();
+    }
+  });
+
   it('turns a refused connection into TransportError WECHATPAY_TRANSPORT_FAILED', async () => {
     const dead = await startLoopback();
     const url = dead.baseUrl;

@@ -30,6 +30,8 @@ export interface Answer {
   sign?: false | { key?: 'platform' | 'pubkey'; serial?: string; timestampOffset?: number; tamper?: boolean };
   headers?: Record<string, string>;
   hang?: boolean;
+  /** Send the headers, then the body one byte per `dripMs` (each gap short, the whole long). */
+  dripMs?: number;
 }
 
 export function signAnswerHeaders(
@@ -105,7 +107,21 @@ export async function startLoopback(): Promise<LoopbackServer> {
         ...a.headers,
       };
       res.writeHead(a.status, headers);
-      res.end(text);
+      if (a.dripMs === undefined) {
+        res.end(text);
+        return;
+      }
+      res.flushHeaders();
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || sent >= text.length) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(text[sent++] as string);
+      }, a.dripMs);
+      res.on('close', () => clearInterval(timer));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

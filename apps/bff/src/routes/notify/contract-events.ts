@@ -1,6 +1,6 @@
 import { routes } from '@qianyue/api';
 import type { Clock } from '@qianyue/wechatpay';
-import { type ContractEvent, parseNotification } from '@qianyue/wechatpay';
+import { type ContractEvent, createNotificationParser } from '@qianyue/wechatpay';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config.ts';
 import { isDatabaseUnavailable } from '../../db/create-database.ts';
@@ -19,6 +19,13 @@ export default async function contractEvents(
   opts: { config: AppConfig; clock: Clock },
 ) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // One parser per app: the resource schemas are compiled once here instead of walked per delivery.
+  const notifications = createNotificationParser({
+    verifier: app.wechatpay.verifier,
+    apiV3Key: opts.config.wechatpay.apiV3Key,
+    clock: opts.clock,
+    eventTypes: opts.config.eventTypes,
+  });
 
   /** Best effort: counted per source, stored aggregated, logged throttled; never changes the answer. */
   const recordRejection = async (
@@ -36,15 +43,7 @@ export default async function contractEvents(
     const body = typeof request.body === 'string' ? request.body : '';
     let event: ContractEvent;
     try {
-      event = parseNotification(
-        { headers: request.headers, body },
-        {
-          verifier: app.wechatpay.verifier,
-          apiV3Key: opts.config.wechatpay.apiV3Key,
-          clock: opts.clock,
-          eventTypes: opts.config.eventTypes,
-        },
-      );
+      event = notifications.parse({ headers: request.headers, body });
       assertStorableNotification(event, body);
     } catch (err) {
       app.metrics.notifications.inc({ outcome: outcomeOfError(err) });
