@@ -26,7 +26,6 @@ import notifyGuard from './plugins/notify-guard.ts';
 import {
   contractsRepositoryPlugin,
   inboxRepositoryPlugin,
-  membersRepositoryPlugin,
   sessionsRepositoryPlugin,
 } from './plugins/repositories.ts';
 import securityHeaders from './plugins/security-headers.ts';
@@ -150,7 +149,6 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   await app.register(sessionsRepositoryPlugin);
   await app.register(contractsRepositoryPlugin);
   await app.register(inboxRepositoryPlugin);
-  await app.register(membersRepositoryPlugin);
   await app.register(sessionPlugin, {
     secret: config.session.secret,
     ttlSeconds: config.session.ttlSeconds,

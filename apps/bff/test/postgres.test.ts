@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { createDatabase } from '../src/db/create-database.ts';
@@ -65,6 +66,69 @@ suite('on a real PostgreSQL 15', () => {
       } finally {
         await h.control('DELETE', '/faults');
       }
+    });
+
+    it('a new user claiming two plans at once gets one member number, shown on both claims', async () => {
+      // The claim statement also assigns the member number: of two concurrent first claims of one user, one
+      // loses the members insert and must still claim its plan (through the locked path) with the winner's number.
+      const repo = h.app.contractsRepository;
+      const now = new Date(h.clock.now() * 1000);
+      const claim = (openid: string, planKey: string, family: 'edu-papay' | 'password-exempt', i: number) =>
+        repo.claimPresign({
+          contract: {
+            id: `c_race_${openid}_${i}`,
+            appId: 'wx-race',
+            openid,
+            planKey,
+            family,
+            outContractCode: `RACE${openid}${i}`,
+            accountTemplate: family === 'edu-papay' ? 'M{member}' : '会员{member}',
+            periodStartDate: null,
+            now,
+          },
+          reuseUntil: now,
+          claimStaleBefore: now,
+        });
+      const users = Array.from({ length: 12 }, (_, i) => `oRace${i}`);
+      const claims = await Promise.all(
+        users.flatMap((u) => [
+          claim(u, 'edu-monthly', 'edu-papay', 1),
+          claim(u, 'vip-autopay', 'password-exempt', 2),
+        ]),
+      );
+      expect(claims.map((c) => c.kind)).toEqual(claims.map(() => 'claimed'));
+      const members = await h.app.db
+        .selectFrom('members')
+        .selectAll()
+        .where('appid', '=', 'wx-race')
+        .execute();
+      expect(members).toHaveLength(users.length);
+      for (const u of users) {
+        const no = members.find((m) => m.openid === u)!.member_no;
+        const mine = claims.flatMap((c) => (c.kind === 'claimed' && c.row.openid === u ? [c.row] : []));
+        expect(mine.map((r) => r.display_account).sort()).toEqual([`M${no}`, `会员${no}`].sort());
+      }
+
+      // Padded to 6 digits, never cut: a seven-digit number is shown whole; only the first {member} is filled.
+      await sql`select setval('member_numbers', 1234566)`.execute(h.app.db);
+      const big = await repo.claimPresign({
+        contract: {
+          id: 'c_race_big',
+          appId: 'wx-race',
+          openid: 'oRaceBig',
+          planKey: 'edu-monthly',
+          family: 'edu-papay',
+          outContractCode: 'RACEBIG',
+          accountTemplate: 'A{member}B{member}',
+          periodStartDate: null,
+          now,
+        },
+        reuseUntil: now,
+        claimStaleBefore: now,
+      });
+      expect(big.kind === 'claimed' && big.row.display_account).toBe('A1234567B{member}');
+      const stored = await repo.findById('c_race_big');
+      expect(stored?.display_account).toBe('A1234567B{member}');
     });
 
     it('sign end to end: sandbox confirm → notification → SIGNED, stored once', async () => {

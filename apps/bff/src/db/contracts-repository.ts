@@ -1,33 +1,14 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { InternalError } from '../errors.ts';
 import type { ContractRow, ContractState, Database, Family } from './database.ts';
+import { claimPresign, type NewContract, type PresignClaim } from './presign-claim.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** States only move forward: PENDING(0) → EXPIRED(1) → SIGNED(2) → TERMINATED(3). */
 export const STATE_RANK: Record<ContractState, number> = { PENDING: 0, EXPIRED: 1, SIGNED: 2, TERMINATED: 3 };
 
-export interface NewContract {
-  id: string;
-  openid: string;
-  planKey: string;
-  family: Family;
-  outContractCode: string;
-  displayAccount: string;
-  periodStartDate: string | null;
-  now: Date;
-}
-
-export type PresignClaim =
-  /** The plan is signed already: 409. */
-  | { kind: 'signed'; row: ContractRow }
-  /** A live presign exists: hand it back. */
-  | { kind: 'ready'; row: ContractRow }
-  /** Another request is calling WeChat for this user and plan right now: wait for it. */
-  | { kind: 'busy'; row: ContractRow }
-  /** This request owns the WeChat call (a new row, or a stale claim taken over with the SAME code). */
-  | { kind: 'claimed'; row: ContractRow; takenOver: boolean }
-  /** Lost a race with a claim that is not visible yet: ask again. */
-  | { kind: 'retry' };
+export type { NewContract, PresignClaim } from './presign-claim.ts';
 
 export interface TransitionFields {
   eventTime: Date;
@@ -56,10 +37,11 @@ export interface ContractsRepository {
     o?: { readyOnly?: boolean },
   ): Promise<ContractRow | undefined>;
   claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
+  /** Stores WeChat's answer on the claim (nothing is read back: the caller knows what it wrote). */
   completePresign(
     id: string,
     o: { signToken: string; navigate: string; expiresAt: Date; now: Date },
-  ): Promise<ContractRow>;
+  ): Promise<void>;
   /** Forget a presign WeChat definitely refused (no token ever reached the user), if still ours. */
   abandonPresign(id: string, claimedAt: Date): Promise<void>;
   /** Moves a contract forward; a move backwards or sideways changes nothing and returns false. */
@@ -83,24 +65,6 @@ export interface ContractsRepository {
     signedBefore: Date;
     limit: number;
   }): Promise<ContractRow[]>;
-}
-
-function newContractValues(contract: NewContract) {
-  return {
-    id: contract.id,
-    openid: contract.openid,
-    plan_key: contract.planKey,
-    family: contract.family,
-    state: 'PENDING' as const,
-    out_contract_code: contract.outContractCode,
-    display_account: contract.displayAccount,
-    presign_status: 'CREATING' as const,
-    claimed_at: contract.now,
-    period_start_date: contract.periodStartDate,
-    created_at: contract.now,
-    updated_at: contract.now,
-    state_event_time: contract.now,
-  };
 }
 
 const rankSql = sql<number>`case state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end`;
@@ -146,71 +110,10 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .limit(1)
         .executeTakeFirst(),
 
-    async claimPresign({ contract, reuseUntil, claimStaleBefore }) {
-      // Hot path, one statement: the user has no SIGNED or PENDING contract on this plan, so insert the claim.
-      // The partial unique index contracts_one_pending makes a concurrent twin (any replica) insert nothing,
-      // and that twin then takes the locked path below, which sees this claim as busy.
-      const values = newContractValues(contract);
-      const timestamps = new Set(['claimed_at', 'created_at', 'updated_at', 'state_event_time']);
-      const columns = Object.keys(values);
-      // INSERT … SELECT resolves untyped parameters as text, so the timestamp columns are cast explicitly.
-      const inserted =
-        await sql<ContractRow>`insert into contracts (${sql.join(columns.map((c) => sql.ref(c)))})
-        select ${sql.join(
-          Object.entries(values).map(([k, v]) =>
-            timestamps.has(k) ? sql`${v}::timestamptz` : sql`${v}::text`,
-          ),
-        )}
-        where not exists (
-          select 1 from contracts
-          where openid = ${contract.openid} and plan_key = ${contract.planKey} and state in ('SIGNED', 'PENDING'))
-        on conflict do nothing
-        returning *`.execute(db);
-      const fresh = inserted.rows[0];
-      if (fresh) return { kind: 'claimed', row: fresh, takenOver: false } as const;
-      return db.transaction().execute(async (trx) => {
-        // Serialises presigns of one user on one plan across requests AND replicas (PostgreSQL); the partial
-        // unique index contracts_one_pending is the backstop if anything slipped through.
-        await sql`select pg_advisory_xact_lock(hashtextextended(${`presign:${contract.openid}:${contract.planKey}`}, 0))`.execute(
-          trx,
-        );
-        const signed = await repo.findLatestForUserPlan(contract.openid, contract.planKey, ['SIGNED'], trx);
-        if (signed) return { kind: 'signed', row: signed } as const;
-        const pending = await repo.findLatestForUserPlan(contract.openid, contract.planKey, ['PENDING'], trx);
-        if (pending) {
-          if (pending.presign_status === 'READY') {
-            if (pending.expires_at && pending.expires_at > reuseUntil)
-              return { kind: 'ready', row: pending } as const;
-            // The old session is (nearly) over: close it so a new one can be made. A SIGN notification for it
-            // may still come and moves it EXPIRED → SIGNED (WeChat's word wins over our timer).
-            await repo.transition(pending.id, 'EXPIRED', { eventTime: contract.now }, trx);
-          } else if (pending.claimed_at > claimStaleBefore) {
-            return { kind: 'busy', row: pending } as const;
-          } else {
-            // The request that claimed it died mid-call: retry with the SAME out_contract_code (idempotent).
-            const row = await trx
-              .updateTable('contracts')
-              .set({ claimed_at: contract.now, updated_at: contract.now })
-              .where('id', '=', pending.id)
-              .returningAll()
-              .executeTakeFirstOrThrow();
-            return { kind: 'claimed', row, takenOver: true } as const;
-          }
-        }
-        const row = await trx
-          .insertInto('contracts')
-          .values(values)
-          .onConflict((oc) => oc.doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        // A hot-path insert that is not committed yet holds the pending slot: treat it as busy.
-        if (!row) return { kind: 'retry' } as const;
-        return { kind: 'claimed', row, takenOver: false } as const;
-      });
-    },
+    claimPresign: (o) => claimPresign(db, repo, o),
 
     async completePresign(id, o) {
-      return db
+      const r = await db
         .updateTable('contracts')
         .set({
           presign_status: 'READY',
@@ -220,8 +123,12 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
           updated_at: o.now,
         })
         .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      // Only the request owning the claim deletes it (abandonPresign), so a missing row is our own bug.
+      if (Number(r.numUpdatedRows) !== 1)
+        throw new InternalError({
+          cause: new Error(`presign claim ${id} vanished before its answer was stored`),
+        });
     },
 
     async abandonPresign(id, claimedAt) {

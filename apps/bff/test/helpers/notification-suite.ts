@@ -26,11 +26,12 @@ export async function seedPending(
   const claim = await h.app.contractsRepository.claimPresign({
     contract: {
       id: `c_seed_${Math.random().toString(36).slice(2)}`,
+      appId: 'wx-seed',
       openid: o.openid ?? VECTOR_OPENID,
       planKey,
       family: o.family,
       outContractCode: o.outContractCode ?? `SEED${Math.random().toString(36).slice(2)}`,
-      displayAccount: 'seeded',
+      accountTemplate: 'seeded',
       periodStartDate: null,
       now,
     },
@@ -38,12 +39,15 @@ export async function seedPending(
     claimStaleBefore: now,
   });
   if (claim.kind !== 'claimed') throw new Error(`seed: unexpected ${claim.kind}`);
-  return h.app.contractsRepository.completePresign(claim.row.id, {
+  await h.app.contractsRepository.completePresign(claim.row.id, {
     signToken: 'seed',
     navigate: JSON.stringify({ appId: 'x', path: 'y', extraData: {} }),
     expiresAt: new Date(now.getTime() + 7200_000),
     now,
   });
+  const row = await h.app.contractsRepository.findById(claim.row.id);
+  if (!row) throw new Error('seed: the claim vanished');
+  return row;
 }
 
 /** Posts a notification (exact bytes) to a notify route. */
