@@ -36,6 +36,21 @@ export interface ContractsRepository {
     db?: Db,
     o?: { readyOnly?: boolean },
   ): Promise<ContractRow | undefined>;
+  /**
+   * The contract a notification is about, in ONE statement: the one with WeChat's contract id; else, plan by
+   * plan in `planKeys` order, the user's newest contract in `states` whose sign link was handed out (a row
+   * still being created cannot be what was signed), taken only while WeChat has given it no id yet.
+   */
+  findNotificationTarget(
+    o: {
+      family: Family;
+      wechatContractId?: string;
+      user?: string;
+      planKeys: string[];
+      states: ContractState[];
+    },
+    db?: Db,
+  ): Promise<ContractRow | undefined>;
   claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
   /** Stores WeChat's answer on the claim (nothing is read back: the caller knows what it wrote). */
   completePresign(
@@ -109,6 +124,30 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst(),
+
+    async findNotificationTarget(o, d = db) {
+      const branches = [];
+      if (o.wechatContractId)
+        branches.push(sql`(select c.*, 0 as target_rank from contracts c
+          where c.family = ${o.family} and c.wechat_contract_id = ${o.wechatContractId})`);
+      if (o.user && o.states.length > 0)
+        for (const [i, planKey] of o.planKeys.entries())
+          branches.push(sql`(select * from (
+              select c.*, ${i + 1}::int as target_rank from contracts c
+              where c.openid = ${o.user} and c.plan_key = ${planKey} and c.state in (${sql.join(o.states)})
+                and c.presign_status = 'READY'
+              order by c.created_at desc, c.id desc limit 1) latest
+            where latest.wechat_contract_id is null)`);
+      if (branches.length === 0) return undefined;
+      const r = await sql<
+        ContractRow & { target_rank?: number }
+      >`select * from (${sql.join(branches, sql` union all `)}) t
+        order by target_rank limit 1`.execute(d);
+      const row = r.rows[0];
+      if (!row) return undefined;
+      delete row.target_rank;
+      return row;
+    },
 
     claimPresign: (o) => claimPresign(db, repo, o),
 
