@@ -17,6 +17,7 @@ import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
 import { RateLimitedError } from './errors.ts';
 import { serverOptions } from './http/server-options.ts';
+import { OneLineRequestLog } from './logging/request-log.ts';
 import { errorSerializers } from './logging/serializers.ts';
 import backgroundPlugin from './plugins/background.ts';
 import databasePlugin from './plugins/database.ts';
@@ -86,6 +87,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
             serializers: errorSerializers,
             ...(deps.logStream ? { stream: deps.logStream } : {}),
           },
+    logController: new OneLineRequestLog(),
     bodyLimit: config.http.bodyLimit,
     // A hop count becomes proxy-addr's own rule (trust the nearest n hops); Fastify's types take no number.
     trustProxy:
