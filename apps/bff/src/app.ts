@@ -147,7 +147,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   }
 
   // 2. storage, then the things built on it
-  await app.register(databasePlugin, { url: config.databaseUrl, ...(deps.db ? { db: deps.db } : {}) });
+  await app.register(databasePlugin, {
+    url: config.databaseUrl,
+    preparedStatements: config.databasePreparedStatements,
+    ...(deps.db ? { db: deps.db } : {}),
+  });
   await app.register(sessionsRepositoryPlugin);
   await app.register(contractsRepositoryPlugin);
   await app.register(inboxRepositoryPlugin);

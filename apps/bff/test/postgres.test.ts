@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { createDatabase } from '../src/db/create-database.ts';
+import { createStatementNames, preparingClient } from '../src/db/prepared-statements.ts';
 import { type Harness, LogCapture, sandboxRequests, startHarness } from './helpers/harness.ts';
 import { notificationSuite } from './helpers/notification-suite.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
@@ -31,6 +33,56 @@ suite('on a real PostgreSQL 15', () => {
   notificationSuite('PostgreSQL', async () =>
     startHarness({ databaseUrl: await fresh(), env: { QS_REQUERY_AFTER_NOTIFY: 'false' } }),
   );
+
+  describe('prepared statements (PostgreSQL)', () => {
+    it('a repeated statement that names its columns is prepared once and survives another replica adding a column', async () => {
+      const url = await fresh();
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: 1,
+        Client: preparingClient(createStatementNames()),
+      });
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        await pool.query('create table t (id int primary key, a text)');
+        await pool.query('insert into t values (1, $1)', ['x']);
+        const named = 'select id, a from t where id = $1';
+        const starred = 'select * from t where id = $1';
+        for (let i = 0; i < 3; i++) {
+          expect((await pool.query(named, [1])).rows).toEqual([{ id: 1, a: 'x' }]);
+          await pool.query(starred, [1]);
+          await pool.query('begin');
+          await pool.query('commit');
+        }
+        const prepared = async () =>
+          (await pool.query<{ statement: string }>('select statement from pg_prepared_statements')).rows.map(
+            (r) => r.statement,
+          );
+        // Only the column-explicit data statement (its 2nd and 3rd calls reuse one prepared plan).
+        expect(await prepared()).toEqual([named]);
+        // A rolling deploy: another replica migrates a column in. The prepared statement is re-planned, and
+        // keeps answering; a prepared `select *` would now fail ("cached plan must not change result type").
+        await other.query('alter table t add column b text');
+        expect((await pool.query(named, [1])).rows).toEqual([{ id: 1, a: 'x' }]);
+        expect((await pool.query(starred, [1])).rows).toEqual([{ id: 1, a: 'x', b: null }]);
+      } finally {
+        await other.end();
+        await pool.end();
+      }
+    });
+
+    it('at most `max` distinct statements are ever named', () => {
+      const nameOf = createStatementNames(2);
+      const names = Array.from({ length: 5 }, (_, i) => {
+        const text = `select id from t where id in (${Array.from({ length: i + 1 }, (_, k) => `$${k + 1}`).join(', ')})`;
+        nameOf(text);
+        return nameOf(text);
+      });
+      expect(names.filter(Boolean)).toHaveLength(2);
+      expect(nameOf('update t set a = $1')).toBeUndefined();
+    });
+  });
 
   describe('presign and contract repository (PostgreSQL)', () => {
     let h: Harness;

@@ -82,6 +82,35 @@ export interface ContractsRepository {
   }): Promise<ContractRow[]>;
 }
 
+/** Every column of a contract row, named (a statement that names its columns can stay prepared). */
+const CONTRACT_COLUMNS = [
+  'id',
+  'openid',
+  'plan_key',
+  'family',
+  'state',
+  'out_contract_code',
+  'display_account',
+  'presign_status',
+  'claimed_at',
+  'sign_token',
+  'navigate',
+  'period_start_date',
+  'wechat_contract_id',
+  'created_at',
+  'updated_at',
+  'expires_at',
+  'signed_at',
+  'terminated_at',
+  'state_event_time',
+  'last_reconciled_at',
+] as const satisfies readonly (keyof ContractRow)[];
+// Compile-time: a column added to ContractRow must be added above.
+const everyColumn: Exclude<keyof ContractRow, (typeof CONTRACT_COLUMNS)[number]> extends never
+  ? true
+  : never = true;
+void everyColumn;
+
 const rankSql = sql<number>`case state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end`;
 
 export function createContractsRepository(db: Kysely<Database>): ContractsRepository {
@@ -126,27 +155,24 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .executeTakeFirst(),
 
     async findNotificationTarget(o, d = db) {
+      // Named columns, no `*`: the statement can stay prepared (prepared-statements.ts).
+      const cols = sql.join(CONTRACT_COLUMNS.map((col) => sql.ref(col)));
       const branches = [];
       if (o.wechatContractId)
-        branches.push(sql`(select c.*, 0 as target_rank from contracts c
-          where c.family = ${o.family} and c.wechat_contract_id = ${o.wechatContractId})`);
+        branches.push(sql`(select ${cols}, 0 as target_rank from contracts
+          where family = ${o.family} and wechat_contract_id = ${o.wechatContractId})`);
       if (o.user && o.states.length > 0)
         for (const [i, planKey] of o.planKeys.entries())
-          branches.push(sql`(select * from (
-              select c.*, ${i + 1}::int as target_rank from contracts c
-              where c.openid = ${o.user} and c.plan_key = ${planKey} and c.state in (${sql.join(o.states)})
-                and c.presign_status = 'READY'
-              order by c.created_at desc, c.id desc limit 1) latest
-            where latest.wechat_contract_id is null)`);
+          branches.push(sql`(select ${cols}, target_rank from (
+              select ${cols}, ${i + 1}::int as target_rank from contracts
+              where openid = ${o.user} and plan_key = ${planKey} and state in (${sql.join(o.states)})
+                and presign_status = 'READY'
+              order by created_at desc, id desc limit 1) latest
+            where wechat_contract_id is null)`);
       if (branches.length === 0) return undefined;
-      const r = await sql<
-        ContractRow & { target_rank?: number }
-      >`select * from (${sql.join(branches, sql` union all `)}) t
+      const r = await sql<ContractRow>`select ${cols} from (${sql.join(branches, sql` union all `)}) t
         order by target_rank limit 1`.execute(d);
-      const row = r.rows[0];
-      if (!row) return undefined;
-      delete row.target_rank;
-      return row;
+      return r.rows[0];
     },
 
     claimPresign: (o) => claimPresign(db, repo, o),
