@@ -25,16 +25,12 @@ export interface ContractsRepository {
   listForOwner(openid: string): Promise<ContractRow[]>;
   findByOutContractCode(code: string, db?: Db): Promise<ContractRow | undefined>;
   findByWechatId(family: Family, wechatContractId: string, db?: Db): Promise<ContractRow | undefined>;
-  /**
-   * The newest contract of a user on a plan in any of `states`; `readyOnly`: among contracts whose sign link
-   * was handed out (presign READY).
-   */
+  /** The newest contract of a user on a plan in any of `states`. */
   findLatestForUserPlan(
     openid: string,
     planKey: string,
     states: ContractState[],
     db?: Db,
-    o?: { readyOnly?: boolean },
   ): Promise<ContractRow | undefined>;
   /**
    * The contract a notification is about, in ONE statement: the one with WeChat's contract id; else, plan by
@@ -110,6 +106,7 @@ const everyColumn: Exclude<keyof ContractRow, (typeof CONTRACT_COLUMNS)[number]>
   ? true
   : never = true;
 void everyColumn;
+const CONTRACT_COLUMN_LIST = sql.join(CONTRACT_COLUMNS.map((col) => sql.ref(col)));
 
 const rankSql = sql<number>`case state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end`;
 
@@ -141,14 +138,13 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .where('family', '=', family)
         .where('wechat_contract_id', '=', wechatContractId)
         .executeTakeFirst(),
-    findLatestForUserPlan: (openid, planKey, states, d = db, o = {}) =>
+    findLatestForUserPlan: (openid, planKey, states, d = db) =>
       d
         .selectFrom('contracts')
         .selectAll()
         .where('openid', '=', openid)
         .where('plan_key', '=', planKey)
         .where('state', 'in', states)
-        .$if(o.readyOnly === true, (q) => q.where('presign_status', '=', 'READY'))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(1)
@@ -156,7 +152,7 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
 
     async findNotificationTarget(o, d = db) {
       // Named columns, no `*`: the statement can stay prepared (prepared-statements.ts).
-      const cols = sql.join(CONTRACT_COLUMNS.map((col) => sql.ref(col)));
+      const cols = CONTRACT_COLUMN_LIST;
       const branches = [];
       if (o.wechatContractId)
         branches.push(sql`(select ${cols}, 0 as target_rank from contracts
