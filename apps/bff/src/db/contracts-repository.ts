@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import { InternalError } from '../errors.ts';
 import type { ContractRow, ContractState, Database, Family } from './database.ts';
 import { claimPresign, type NewContract, type PresignClaim } from './presign-claim.ts';
@@ -107,6 +107,25 @@ const everyColumn: Exclude<keyof ContractRow, (typeof CONTRACT_COLUMNS)[number]>
   : never = true;
 void everyColumn;
 const CONTRACT_COLUMN_LIST = sql.join(CONTRACT_COLUMNS.map((col) => sql.ref(col)));
+
+/**
+ * Notification hot path, ONE statement with a fixed text (compiled once, one prepared statement): moves the
+ * contract forward (never backwards or sideways; the ids and times WeChat gave are kept once set) and writes
+ * the notification's outcome on its inbox row. $1 contract id, $2 state, $3 now, $4 event time, $5 WeChat
+ * contract id, $6 signed at, $7 terminated at (null: leave as is), $8 the target state's rank, $9 inbox row id.
+ */
+const MOVE_AND_RECORD = `with moved as (
+    update contracts set state = $2, updated_at = $3, state_event_time = $4,
+      wechat_contract_id = coalesce(wechat_contract_id, $5),
+      signed_at = coalesce(signed_at, $6::timestamptz),
+      terminated_at = coalesce(terminated_at, $7::timestamptz)
+    where id = $1
+      and (case state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end) < $8
+    returning id)
+  update notification_inbox
+  set outcome = case when exists (select 1 from moved) then 'applied' else 'unchanged' end, contract_id = $1
+  where id = $9
+  returning outcome`;
 
 const rankSql = sql<number>`case state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end`;
 
@@ -223,20 +242,22 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
           .where('id', '=', id)
           .where(rankSql, '<', STATE_RANK[to]);
       if (f.recordOnInbox) {
-        // One statement moves the contract and writes the notification's outcome on its inbox row.
-        const r = await d
-          .with('moved', (qc) => move(qc).returning('id'))
-          .updateTable('notification_inbox')
-          .set({
-            outcome: sql<
-              'applied' | 'unchanged'
-            >`case when exists (select 1 from moved) then 'applied' else 'unchanged' end`,
-            contract_id: id,
-          })
-          .where('id', '=', f.recordOnInbox)
-          .returning('outcome')
-          .executeTakeFirstOrThrow();
-        return r.outcome === 'applied';
+        const r = await d.executeQuery<{ outcome: string }>(
+          CompiledQuery.raw(MOVE_AND_RECORD, [
+            id,
+            to,
+            new Date(),
+            f.eventTime,
+            f.wechatContractId || null,
+            f.signedAt || null,
+            f.terminatedAt || null,
+            STATE_RANK[to],
+            f.recordOnInbox,
+          ]),
+        );
+        if (!r.rows[0])
+          throw new InternalError({ cause: new Error(`inbox row ${f.recordOnInbox} is missing`) });
+        return r.rows[0].outcome === 'applied';
       }
       const r = await move(d).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
