@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ContractEvent } from '@qianyue/wechatpay';
-import type { ContractRow, ContractState } from '../db/database.ts';
+import type { Transaction } from 'kysely';
+import type { ContractRow, ContractState, Database } from '../db/database.ts';
 import { NotificationForeignError } from '../errors.ts';
 import type { ContractFamily, KnownEvent } from '../families/index.ts';
 import type { StoredOutcome } from '../notifications/outcomes.ts';
@@ -20,20 +21,23 @@ export function createNotifications(c: ContractsContext, reconcile: ReturnType<t
       .map((p) => c.family(p.planKey))
       .filter((f): f is ContractFamily => f?.accepts(event) === true);
 
-  /** How to find the local contract the event is about: our key, WeChat's key, or (edu) plan and user. */
-  function target(event: KnownEvent, candidates: ContractFamily[]) {
+  /** The local contract the event is about, found by our key, WeChat's key, or (edu) by plan and user. */
+  async function target(event: KnownEvent, candidates: ContractFamily[], trx: Transaction<Database>) {
     const key = candidates[0]!.lookup(event);
+    if (key.outContractCode) return c.repo.findByOutContractCode(key.outContractCode, trx);
     // A RELEASE may overtake its SIGNING (reordered delivery): then it applies to the pending contract.
     const states: ContractState[] =
       event.kind === 'signed' ? ['PENDING', 'EXPIRED'] : ['SIGNED', 'PENDING', 'EXPIRED'];
-    return c.repo.notificationTarget({
-      family: event.family,
-      ...(key.outContractCode ? { outContractCode: key.outContractCode } : {}),
-      ...(key.wechatContractId ? { wechatContractId: key.wechatContractId } : {}),
-      ...(key.user ? { user: key.user } : {}),
-      planKeys: candidates.filter((f) => f.isOurs(event)).map((f) => f.plan.planKey),
-      states,
-    });
+    return c.repo.findNotificationTarget(
+      {
+        family: event.family,
+        ...(key.wechatContractId ? { wechatContractId: key.wechatContractId } : {}),
+        ...(key.user ? { user: key.user } : {}),
+        planKeys: candidates.filter((f) => f.isOurs(event)).map((f) => f.plan.planKey),
+        states,
+      },
+      trx,
+    );
   }
 
   /** The row's own plan module must accept the payload and find its own user in it. */
@@ -63,31 +67,26 @@ export function createNotifications(c: ContractsContext, reconcile: ReturnType<t
     let applied: { row: ContractRow; family: ContractFamily } | undefined;
     const outcome = await c.repo.transaction(async (trx): Promise<ApplyOutcome> => {
       // Recorded first: a concurrent duplicate blocks on the inbox's unique index until this commits, then
-      // inserts nothing and stops. The same statement finds the contract; the outcome is written by the one
-      // that moves it.
+      // inserts nothing and stops. The outcome is written by the same statement that moves the contract.
       const inboxId = `n_${randomBytes(18).toString('base64url')}`;
-      const fresh = await c.inbox.insertIfNew(
-        trx,
-        {
-          id: inboxId,
-          envelope_id: event.envelope.id,
-          event_type: event.envelope.event_type,
-          business_key: key,
-          family: event.family,
-          kind: event.kind,
-          envelope: rawBody,
-          resource: event.plaintext,
-          serial: event.serial,
-          request_id: event.requestId ?? null,
-          outcome: known ? 'unmatched' : 'ignored',
-          contract_id: null,
-          received_at: t,
-        },
-        known ? target(known, candidates) : undefined,
-      );
-      if (!fresh.inserted) return 'duplicate';
+      const fresh = await c.inbox.insertIfNew(trx, {
+        id: inboxId,
+        envelope_id: event.envelope.id,
+        event_type: event.envelope.event_type,
+        business_key: key,
+        family: event.family,
+        kind: event.kind,
+        envelope: rawBody,
+        resource: event.plaintext,
+        serial: event.serial,
+        request_id: event.requestId ?? null,
+        outcome: known ? 'unmatched' : 'ignored',
+        contract_id: null,
+        received_at: t,
+      });
+      if (!fresh) return 'duplicate';
       if (!known) return 'ignored';
-      const row = fresh.target;
+      const row = await target(known, candidates, trx);
       const family = matches(known, row);
       if (!row || !family) return 'unmatched';
       const move = family.transitionFor(known, t);

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import { InternalError } from '../errors.ts';
 import type { ContractRow, ContractState, Database, Family } from './database.ts';
 import { claimPresign, type NewContract, type PresignClaim } from './presign-claim.ts';
@@ -33,19 +33,20 @@ export interface ContractsRepository {
     db?: Db,
   ): Promise<ContractRow | undefined>;
   /**
-   * A query for the contract a notification is about (run inside the inbox insert: one round trip): ours by
-   * our code; else the one with WeChat's contract id; else, plan by plan in `planKeys` order, the user's newest
-   * contract in `states` whose sign link was handed out (a row still being created cannot be what was signed),
-   * taken only while WeChat has given it no id yet. Undefined: nothing to look for.
+   * The contract a notification is about, in ONE statement: the one with WeChat's contract id; else, plan by
+   * plan in `planKeys` order, the user's newest contract in `states` whose sign link was handed out (a row
+   * still being created cannot be what was signed), taken only while WeChat has given it no id yet.
    */
-  notificationTarget(o: {
-    family: Family;
-    outContractCode?: string;
-    wechatContractId?: string;
-    user?: string;
-    planKeys: string[];
-    states: ContractState[];
-  }): RawBuilder<ContractRow> | undefined;
+  findNotificationTarget(
+    o: {
+      family: Family;
+      wechatContractId?: string;
+      user?: string;
+      planKeys: string[];
+      states: ContractState[];
+    },
+    db?: Db,
+  ): Promise<ContractRow | undefined>;
   claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
   /** Stores WeChat's answer on the claim (nothing is read back: the caller knows what it wrote). */
   completePresign(
@@ -78,7 +79,7 @@ export interface ContractsRepository {
 }
 
 /** Every column of a contract row, named (a statement that names its columns can stay prepared). */
-export const CONTRACT_COLUMNS = [
+const CONTRACT_COLUMNS = [
   'id',
   'openid',
   'plan_key',
@@ -168,11 +169,9 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .limit(1)
         .executeTakeFirst(),
 
-    notificationTarget(o) {
+    async findNotificationTarget(o, d = db) {
       // Named columns, no `*`: the statement can stay prepared (prepared-statements.ts).
       const cols = CONTRACT_COLUMN_LIST;
-      if (o.outContractCode)
-        return sql<ContractRow>`select ${cols} from contracts where out_contract_code = ${o.outContractCode}`;
       const branches = [];
       if (o.wechatContractId)
         branches.push(sql`(select ${cols}, 0 as target_rank from contracts
@@ -186,8 +185,9 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
               order by created_at desc, id desc limit 1) latest
             where wechat_contract_id is null)`);
       if (branches.length === 0) return undefined;
-      return sql<ContractRow>`select ${cols} from (${sql.join(branches, sql` union all `)}) t
-        order by target_rank limit 1`;
+      const r = await sql<ContractRow>`select ${cols} from (${sql.join(branches, sql` union all `)}) t
+        order by target_rank limit 1`.execute(d);
+      return r.rows[0];
     },
 
     claimPresign: (o) => claimPresign(db, repo, o),
