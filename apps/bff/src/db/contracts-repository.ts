@@ -106,7 +106,8 @@ const everyColumn: Exclude<keyof ContractRow, (typeof CONTRACT_COLUMNS)[number]>
   ? true
   : never = true;
 void everyColumn;
-const CONTRACT_COLUMN_LIST = sql.join(CONTRACT_COLUMNS.map((col) => sql.ref(col)));
+// One raw fragment of fixed identifiers: compiled as one node instead of twenty references.
+const CONTRACT_COLUMN_LIST = sql.raw(CONTRACT_COLUMNS.join(', '));
 
 /**
  * Notification hot path, ONE statement with a fixed text (compiled once, one prepared statement): moves the
