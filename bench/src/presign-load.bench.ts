@@ -19,6 +19,8 @@ interface Round extends LoadResult {
   eldP99Ms: number;
   eldMaxMs: number;
   cpuPerReqMs: number;
+  /** The PostgreSQL cluster's CPU per request in this variant's round (NaN: the variant does not use it). */
+  pgCpuPerReqMs: number;
   upstreamCalls: number;
 }
 
@@ -78,13 +80,14 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
     // real login. Issued right before each of this variant's rounds (not timed), within the cache's bounds.
     const justLoggedIn = (c: Child) => pool(c, Math.min(9_000, 1_500 * seconds));
 
-    type V = { name: string; child: Child; tokens?: () => string; login?: boolean };
+    type V = { name: string; child: Child; tokens?: () => string; login?: boolean; usesPg?: boolean };
+    const pgCpu = () => pg?.cpuSeconds() ?? Number.NaN;
     const variants: V[] = [
       { name: BASE, child: base },
       { name: OURS, child: bff, tokens: token },
-      ...(limit ? [{ name: LIMIT, child: limit }] : []),
-      ...(bffPg && tokenPg ? [{ name: OURS_PG, child: bffPg, tokens: tokenPg }] : []),
-      ...(bffPg ? [{ name: OURS_PG_LOGIN, child: bffPg, login: true }] : []),
+      ...(limit ? [{ name: LIMIT, child: limit, usesPg: true }] : []),
+      ...(bffPg && tokenPg ? [{ name: OURS_PG, child: bffPg, tokens: tokenPg, usesPg: true }] : []),
+      ...(bffPg ? [{ name: OURS_PG_LOGIN, child: bffPg, login: true, usesPg: true }] : []),
       { name: CB, child: cb },
     ];
     const results = new Map<string, Round[]>(variants.map((v) => [v.name, []]));
@@ -95,6 +98,7 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
         const tokens = v.login ? await justLoggedIn(v.child) : v.tokens;
         const before = (await responder.call<{ served: number }>('served')).served;
         await v.child.call('reset');
+        const pgBefore = v.usesPg ? pgCpu() : Number.NaN;
         const r = await load({
           url: v.child.ready.url as string,
           path: '/v1/contracts/presign',
@@ -109,12 +113,14 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
           eldMaxMs: number;
           cpuSeconds: number;
         }>('read');
+        const pgCpuPerReqMs = ((pgCpu() - pgBefore) * 1000) / Math.max(1, r.ok);
         const after = (await responder.call<{ served: number }>('served')).served;
         if (round >= 0)
           results.get(v.name)?.push({
             ...r,
             ...s,
             cpuPerReqMs: (s.cpuSeconds * 1000) / Math.max(1, r.ok),
+            pgCpuPerReqMs,
             upstreamCalls: after - before,
           });
       }
@@ -125,9 +131,9 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
     const fixed: V[] =
       limit && bffPg && tokenPg
         ? [
-            { name: LIMIT, child: limit },
-            { name: OURS_PG, child: bffPg, tokens: tokenPg },
-            { name: OURS_PG_LOGIN, child: bffPg, login: true },
+            { name: LIMIT, child: limit, usesPg: true },
+            { name: OURS_PG, child: bffPg, tokens: tokenPg, usesPg: true },
+            { name: OURS_PG_LOGIN, child: bffPg, login: true, usesPg: true },
           ]
         : [];
     const rate = Math.round(0.6 * median((results.get(LIMIT) ?? []).map((r) => r.reqPerSec)));
@@ -137,6 +143,7 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
         const v = fixed[(i + round) % fixed.length] as V;
         const tokens = v.login ? await justLoggedIn(v.child) : v.tokens;
         await v.child.call('reset');
+        const pgBefore = v.usesPg ? pgCpu() : Number.NaN;
         const r = await load({
           url: v.child.ready.url as string,
           path: '/v1/contracts/presign',
@@ -152,9 +159,14 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
           eldMaxMs: number;
           cpuSeconds: number;
         }>('read');
-        fixedResults
-          .get(v.name)
-          ?.push({ ...r, ...s, cpuPerReqMs: (s.cpuSeconds * 1000) / Math.max(1, r.ok), upstreamCalls: 0 });
+        const pgCpuPerReqMs = ((pgCpu() - pgBefore) * 1000) / Math.max(1, r.ok);
+        fixedResults.get(v.name)?.push({
+          ...r,
+          ...s,
+          cpuPerReqMs: (s.cpuSeconds * 1000) / Math.max(1, r.ok),
+          pgCpuPerReqMs,
+          upstreamCalls: 0,
+        });
       }
     }
 
@@ -167,9 +179,13 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
       `autocannon, ${connections} connections, ${rounds} interleaved rounds × ${seconds} s per variant (+1 s warm-up round), loopback; ` +
         `servers and the pre-signed responder each in their own process. Ratios are medians of per-round ratios to the baseline.`,
       '',
-      '| variant | req/s (median) | ratio vs minimal (ceiling) | ratio vs presign limit | p50 ms | p99 ms | server CPU ms/req | event-loop delay p50 / p99 / max ms | upstream calls / 2xx | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| variant | req/s (median) | ratio vs minimal (ceiling) | ratio vs presign limit | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | event-loop delay p50 / p99 / max ms | upstream calls / 2xx | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ];
+    const pgMs = (rs: Round[]) => {
+      const xs = rs.map((r) => r.pgCpuPerReqMs).filter((x) => Number.isFinite(x));
+      return xs.length > 0 ? fmt(median(xs), 2) : '—';
+    };
     const headline: Record<string, number> = {};
     for (const v of variants) {
       const rs = results.get(v.name) as Round[];
@@ -182,7 +198,7 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
       const up = rs.reduce((a, r) => a + r.upstreamCalls, 0);
       const ok = rs.reduce((a, r) => a + r.ok, 0);
       lines.push(
-        `| ${v.name} | ${fmt(median(rs.map((r) => r.reqPerSec)))} | ${ratio.toFixed(3)}× | ${vsLimit} | ${fmt(median(rs.map((r) => r.p50)), 1)} | ${fmt(median(rs.map((r) => r.p99)), 1)} | ${fmt(median(rs.map((r) => r.cpuPerReqMs)), 2)} | ${fmt(median(rs.map((r) => r.eldP50Ms)), 1)} / ${fmt(median(rs.map((r) => r.eldP99Ms)), 1)} / ${fmt(Math.max(...rs.map((r) => r.eldMaxMs)), 0)} | ${fmt(up)} / ${fmt(ok)} | ${rs.reduce((a, r) => a + r.errors, 0)} |`,
+        `| ${v.name} | ${fmt(median(rs.map((r) => r.reqPerSec)))} | ${ratio.toFixed(3)}× | ${vsLimit} | ${fmt(median(rs.map((r) => r.p50)), 1)} | ${fmt(median(rs.map((r) => r.p99)), 1)} | ${fmt(median(rs.map((r) => r.cpuPerReqMs)), 2)} | ${pgMs(rs)} | ${fmt(median(rs.map((r) => r.eldP50Ms)), 1)} / ${fmt(median(rs.map((r) => r.eldP99Ms)), 1)} / ${fmt(Math.max(...rs.map((r) => r.eldMaxMs)), 0)} | ${fmt(up)} / ${fmt(ok)} | ${rs.reduce((a, r) => a + r.errors, 0)} |`,
       );
     }
     if (fixed.length > 0) {
@@ -191,15 +207,17 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
         '',
         `At a fixed offered load of ${fmt(rate)} req/s (60 % of the presign limit's median throughput above), ${rounds} interleaved rounds × ${seconds} s, ${connections} connections:`,
         '',
-        '| variant | req/s served | p50 ms | p99 ms | p99 ÷ limit p99 | server CPU ms/req | ÷ limit CPU | errors |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|',
+        '| variant | req/s served | p50 ms | p99 ms | p99 ÷ limit p99 | server CPU ms/req | ÷ limit CPU | PostgreSQL CPU ms/req | server + PostgreSQL ÷ limit | errors |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       );
       for (const v of fixed) {
         const rs = fixedResults.get(v.name) as Round[];
         const p99 = median(rs.map((r) => r.p99));
         const cpu = median(rs.map((r) => r.cpuPerReqMs));
+        const both = median(rs.map((r) => r.cpuPerReqMs + r.pgCpuPerReqMs));
+        const limitBoth = median(lim.map((r) => r.cpuPerReqMs + r.pgCpuPerReqMs));
         lines.push(
-          `| ${v.name} | ${fmt(median(rs.map((r) => r.reqPerSec)))} | ${fmt(median(rs.map((r) => r.p50)), 1)} | ${fmt(p99, 1)} | ${(p99 / median(lim.map((r) => r.p99))).toFixed(2)}× | ${fmt(cpu, 2)} | ${(cpu / median(lim.map((r) => r.cpuPerReqMs))).toFixed(2)}× | ${rs.reduce((a, r) => a + r.errors, 0)} |`,
+          `| ${v.name} | ${fmt(median(rs.map((r) => r.reqPerSec)))} | ${fmt(median(rs.map((r) => r.p50)), 1)} | ${fmt(p99, 1)} | ${(p99 / median(lim.map((r) => r.p99))).toFixed(2)}× | ${fmt(cpu, 2)} | ${(cpu / median(lim.map((r) => r.cpuPerReqMs))).toFixed(2)}× | ${pgMs(rs)} | ${Number.isFinite(both / limitBoth) ? `${(both / limitBoth).toFixed(2)}×` : '—'} | ${rs.reduce((a, r) => a + r.errors, 0)} |`,
         );
       }
     }
@@ -209,7 +227,7 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
         `each BFF request used a fresh one${wrapped ? ' — the pool RAN OUT and wrapped, so some requests took the cheap "reused" path' : ' (pool never wrapped)'}; ` +
         `${fmt(contracts)} contract rows in the PGlite BFF at the end.` +
         (pg
-          ? ' PostgreSQL: a throwaway local cluster (its server CPU is not in "server CPU ms/req").'
+          ? ' PostgreSQL: a throwaway local cluster; its CPU (postmaster and backends, from /proc, over each round) is the "PostgreSQL CPU" column, not in "server CPU ms/req".'
           : ' PostgreSQL row skipped: no initdb/pg_ctl on PATH.'),
       `- Per-round ratios (ours/baseline): ${(results.get(OURS) as Round[]).map((r, i) => (r.reqPerSec / (baseRounds[i] as Round).reqPerSec).toFixed(2)).join(', ')}.`,
       '- Off the event loop? The BFF signs with `createRsaSigner`, i.e. synchronous one-shot `crypto.sign`, and verifies with ' +

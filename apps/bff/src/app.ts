@@ -17,6 +17,7 @@ import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
 import { RateLimitedError } from './errors.ts';
 import { serverOptions } from './http/server-options.ts';
+import { OneLineRequestLog } from './logging/request-log.ts';
 import { errorSerializers } from './logging/serializers.ts';
 import backgroundPlugin from './plugins/background.ts';
 import databasePlugin from './plugins/database.ts';
@@ -26,7 +27,6 @@ import notifyGuard from './plugins/notify-guard.ts';
 import {
   contractsRepositoryPlugin,
   inboxRepositoryPlugin,
-  membersRepositoryPlugin,
   sessionsRepositoryPlugin,
 } from './plugins/repositories.ts';
 import securityHeaders from './plugins/security-headers.ts';
@@ -87,6 +87,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
             serializers: errorSerializers,
             ...(deps.logStream ? { stream: deps.logStream } : {}),
           },
+    logController: new OneLineRequestLog(),
     bodyLimit: config.http.bodyLimit,
     // A hop count becomes proxy-addr's own rule (trust the nearest n hops); Fastify's types take no number.
     trustProxy:
@@ -146,11 +147,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   }
 
   // 2. storage, then the things built on it
-  await app.register(databasePlugin, { url: config.databaseUrl, ...(deps.db ? { db: deps.db } : {}) });
+  await app.register(databasePlugin, {
+    url: config.databaseUrl,
+    preparedStatements: config.databasePreparedStatements,
+    ...(deps.db ? { db: deps.db } : {}),
+  });
   await app.register(sessionsRepositoryPlugin);
   await app.register(contractsRepositoryPlugin);
   await app.register(inboxRepositoryPlugin);
-  await app.register(membersRepositoryPlugin);
   await app.register(sessionPlugin, {
     secret: config.session.secret,
     ttlSeconds: config.session.ttlSeconds,

@@ -1,6 +1,9 @@
+import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { createDatabase } from '../src/db/create-database.ts';
+import { createStatementNames, preparingClient } from '../src/db/prepared-statements.ts';
 import { type Harness, LogCapture, sandboxRequests, startHarness } from './helpers/harness.ts';
 import { notificationSuite } from './helpers/notification-suite.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
@@ -30,6 +33,56 @@ suite('on a real PostgreSQL 15', () => {
   notificationSuite('PostgreSQL', async () =>
     startHarness({ databaseUrl: await fresh(), env: { QS_REQUERY_AFTER_NOTIFY: 'false' } }),
   );
+
+  describe('prepared statements (PostgreSQL)', () => {
+    it('a repeated statement that names its columns is prepared once and survives another replica adding a column', async () => {
+      const url = await fresh();
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: 1,
+        Client: preparingClient(createStatementNames()),
+      });
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        await pool.query('create table t (id int primary key, a text)');
+        await pool.query('insert into t values (1, $1)', ['x']);
+        const named = 'select id, a from t where id = $1';
+        const starred = 'select * from t where id = $1';
+        for (let i = 0; i < 3; i++) {
+          expect((await pool.query(named, [1])).rows).toEqual([{ id: 1, a: 'x' }]);
+          await pool.query(starred, [1]);
+          await pool.query('begin');
+          await pool.query('commit');
+        }
+        const prepared = async () =>
+          (await pool.query<{ statement: string }>('select statement from pg_prepared_statements')).rows.map(
+            (r) => r.statement,
+          );
+        // Only the column-explicit data statement (its 2nd and 3rd calls reuse one prepared plan).
+        expect(await prepared()).toEqual([named]);
+        // A rolling deploy: another replica migrates a column in. The prepared statement is re-planned, and
+        // keeps answering; a prepared `select *` would now fail ("cached plan must not change result type").
+        await other.query('alter table t add column b text');
+        expect((await pool.query(named, [1])).rows).toEqual([{ id: 1, a: 'x' }]);
+        expect((await pool.query(starred, [1])).rows).toEqual([{ id: 1, a: 'x', b: null }]);
+      } finally {
+        await other.end();
+        await pool.end();
+      }
+    });
+
+    it('at most `max` distinct statements are ever named', () => {
+      const nameOf = createStatementNames(2);
+      const names = Array.from({ length: 5 }, (_, i) => {
+        const text = `select id from t where id in (${Array.from({ length: i + 1 }, (_, k) => `$${k + 1}`).join(', ')})`;
+        nameOf(text);
+        return nameOf(text);
+      });
+      expect(names.filter(Boolean)).toHaveLength(2);
+      expect(nameOf('update t set a = $1')).toBeUndefined();
+    });
+  });
 
   describe('presign and contract repository (PostgreSQL)', () => {
     let h: Harness;
@@ -65,6 +118,69 @@ suite('on a real PostgreSQL 15', () => {
       } finally {
         await h.control('DELETE', '/faults');
       }
+    });
+
+    it('a new user claiming two plans at once gets one member number, shown on both claims', async () => {
+      // The claim statement also assigns the member number: of two concurrent first claims of one user, one
+      // loses the members insert and must still claim its plan (through the locked path) with the winner's number.
+      const repo = h.app.contractsRepository;
+      const now = new Date(h.clock.now() * 1000);
+      const claim = (openid: string, planKey: string, family: 'edu-papay' | 'password-exempt', i: number) =>
+        repo.claimPresign({
+          contract: {
+            id: `c_race_${openid}_${i}`,
+            appId: 'wx-race',
+            openid,
+            planKey,
+            family,
+            outContractCode: `RACE${openid}${i}`,
+            accountTemplate: family === 'edu-papay' ? 'M{member}' : '会员{member}',
+            periodStartDate: null,
+            now,
+          },
+          reuseUntil: now,
+          claimStaleBefore: now,
+        });
+      const users = Array.from({ length: 12 }, (_, i) => `oRace${i}`);
+      const claims = await Promise.all(
+        users.flatMap((u) => [
+          claim(u, 'edu-monthly', 'edu-papay', 1),
+          claim(u, 'vip-autopay', 'password-exempt', 2),
+        ]),
+      );
+      expect(claims.map((c) => c.kind)).toEqual(claims.map(() => 'claimed'));
+      const members = await h.app.db
+        .selectFrom('members')
+        .selectAll()
+        .where('appid', '=', 'wx-race')
+        .execute();
+      expect(members).toHaveLength(users.length);
+      for (const u of users) {
+        const no = members.find((m) => m.openid === u)!.member_no;
+        const mine = claims.flatMap((c) => (c.kind === 'claimed' && c.row.openid === u ? [c.row] : []));
+        expect(mine.map((r) => r.display_account).sort()).toEqual([`M${no}`, `会员${no}`].sort());
+      }
+
+      // Padded to 6 digits, never cut: a seven-digit number is shown whole; only the first {member} is filled.
+      await sql`select setval('member_numbers', 1234566)`.execute(h.app.db);
+      const big = await repo.claimPresign({
+        contract: {
+          id: 'c_race_big',
+          appId: 'wx-race',
+          openid: 'oRaceBig',
+          planKey: 'edu-monthly',
+          family: 'edu-papay',
+          outContractCode: 'RACEBIG',
+          accountTemplate: 'A{member}B{member}',
+          periodStartDate: null,
+          now,
+        },
+        reuseUntil: now,
+        claimStaleBefore: now,
+      });
+      expect(big.kind === 'claimed' && big.row.display_account).toBe('A1234567B{member}');
+      const stored = await repo.findById('c_race_big');
+      expect(stored?.display_account).toBe('A1234567B{member}');
     });
 
     it('sign end to end: sandbox confirm → notification → SIGNED, stored once', async () => {

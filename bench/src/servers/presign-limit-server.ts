@@ -12,7 +12,7 @@ import { createProbe, createProfiler } from './probe.ts';
 /*
  * The PRESIGN LIMIT (issue 13): a bare node:http route with the raw `pg` driver doing exactly the product's
  * durable work for a new user's presign, in as few round trips as its guarantees allow:
- *   1. before the WeChat call, ONE statement: the member number (existing or new, like members-repository) and
+ *   1. before the WeChat call, ONE statement: the member number (existing or new) and
  *      the claim row (contracts, presign CREATING, guarded by "no SIGNED/PENDING contract on this plan" and the
  *      contracts_one_pending unique index), as a named prepared statement;
  *   2. the same sign (sync crypto.sign), loopback undici call to the pre-signed responder, verify and parse;

@@ -204,6 +204,7 @@ export function resolveSettings(input: Env): { settings?: AppConfig; problems: C
       cacheSeconds: raw.SESSION_CACHE_SECONDS,
     },
     databaseUrl: raw.DATABASE_URL,
+    databasePreparedStatements: raw.DATABASE_PREPARED_STATEMENTS,
     plans: parsed.plans,
     sign: {
       eduAppId: raw.EDU_SIGN_APP_ID,

@@ -58,6 +58,7 @@ export const EnvSchema = Type.Object({
   SESSION_CLEANUP_INTERVAL_SECONDS: Type.Integer({ default: 900, minimum: 0 }),
   SESSION_CLEANUP_BATCH: Type.Integer({ default: 1000, minimum: 1, maximum: 100_000 }),
   DATABASE_URL: Type.String({ default: '' }),
+  DATABASE_PREPARED_STATEMENTS: Type.Boolean({ default: true }),
 
   PLANS: Str('JSON array of plans'),
   PLANS_PATH: Str('file holding the JSON array of plans'),

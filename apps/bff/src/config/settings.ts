@@ -43,6 +43,8 @@ export interface AppConfig {
   /** cacheSeconds: how long a replica may keep accepting a session revoked elsewhere (0: ask the database). */
   session: { secret: Buffer; ttlSeconds: number; cacheSeconds: number };
   databaseUrl: string;
+  /** PostgreSQL: run repeated, column-explicit statements as named prepared statements (db/prepared-statements.ts). */
+  databasePreparedStatements: boolean;
   plans: PlanConfig[];
   sign: { eduAppId: string; eduPath: string; qsExtraDataKey: string };
   presign: { eduTtlSeconds: number; qsTtlSeconds: number };

@@ -3,7 +3,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig, PlanConfig } from '../config.ts';
 import type { ContractsRepository } from '../db/contracts-repository.ts';
 import type { InboxRepository } from '../db/inbox-repository.ts';
-import type { MembersRepository } from '../db/members-repository.ts';
 import { PlanNotFoundError } from '../errors.ts';
 import { type ContractFamily, familyFor } from '../families/index.ts';
 import type { Metrics } from '../plugins/metrics.ts';
@@ -14,7 +13,6 @@ export interface ContractsDeps {
   clock: Clock;
   repo: ContractsRepository;
   inbox: InboxRepository;
-  members: MembersRepository;
   client: WechatPayClient;
   metrics: Metrics;
   log: FastifyBaseLogger;

@@ -25,22 +25,19 @@ export function createNotifications(c: ContractsContext, reconcile: ReturnType<t
   async function target(event: KnownEvent, candidates: ContractFamily[], trx: Transaction<Database>) {
     const key = candidates[0]!.lookup(event);
     if (key.outContractCode) return c.repo.findByOutContractCode(key.outContractCode, trx);
-    const byId = key.wechatContractId
-      ? await c.repo.findByWechatId(event.family, key.wechatContractId, trx)
-      : undefined;
-    if (byId || !key.user) return byId;
     // A RELEASE may overtake its SIGNING (reordered delivery): then it applies to the pending contract.
     const states: ContractState[] =
       event.kind === 'signed' ? ['PENDING', 'EXPIRED'] : ['SIGNED', 'PENDING', 'EXPIRED'];
-    for (const f of candidates) {
-      if (!f.isOurs(event)) continue;
-      // Only rows whose sign link was handed out: a row still being created cannot be what was signed.
-      const row = await c.repo.findLatestForUserPlan(key.user, f.plan.planKey, states, trx, {
-        readyOnly: true,
-      });
-      if (row && !row.wechat_contract_id) return row;
-    }
-    return undefined;
+    return c.repo.findNotificationTarget(
+      {
+        family: event.family,
+        ...(key.wechatContractId ? { wechatContractId: key.wechatContractId } : {}),
+        ...(key.user ? { user: key.user } : {}),
+        planKeys: candidates.filter((f) => f.isOurs(event)).map((f) => f.plan.planKey),
+        states,
+      },
+      trx,
+    );
   }
 
   /** The row's own plan module must accept the payload and find its own user in it. */

@@ -10,7 +10,7 @@ import {
 } from '../errors.ts';
 import { periodStartDate } from '../families/edu-papay.ts';
 import type { ContractsContext } from './context.ts';
-import { accountName, presignReply } from './views.ts';
+import { presignReply } from './views.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const randomBase62 = (n: number) => Array.from({ length: n }, () => BASE62[randomInt(62)]).join('');
@@ -40,15 +40,15 @@ export function createPresign(c: ContractsContext) {
 
   async function once(user: SessionUser, p: PlanConfig, deadline: number): Promise<PresignReply | 'retry'> {
     const t = c.now();
-    const memberNo = await c.members.numberFor(user.appId, user.openid, t);
     const claim = await c.repo.claimPresign({
       contract: {
         id: newContractId(),
+        appId: user.appId,
         openid: user.openid,
         planKey: p.planKey,
         family: p.family,
         outContractCode: newOutContractCode(),
-        displayAccount: accountName(p.accountTemplate, memberNo),
+        accountTemplate: p.accountTemplate,
         // A billed plan debits on its dayOfMonth (what the plan card promised): the first such day after today.
         periodStartDate:
           p.family === 'edu-papay'
@@ -89,13 +89,19 @@ export function createPresign(c: ContractsContext) {
       await c.repo.abandonPresign(claim.row.id, claim.row.claimed_at);
       throw err;
     }
-    const row = await c.repo.completePresign(claim.row.id, {
+    const expiresAt = new Date(c.clock.now() * 1000 + answer.ttlSeconds * 1000);
+    await c.repo.completePresign(claim.row.id, {
       signToken: answer.token,
       navigate: JSON.stringify(answer.navigate),
-      expiresAt: new Date(c.clock.now() * 1000 + answer.ttlSeconds * 1000),
+      expiresAt,
       now: c.now(),
     });
-    return presignReply(row, false, c.now());
+    return {
+      contractId: claim.row.id,
+      navigate: answer.navigate,
+      expiresAt: expiresAt.toISOString(),
+      reused: false,
+    };
   }
 
   return async function presign(user: SessionUser, planKey: string): Promise<PresignReply> {

@@ -2,10 +2,6 @@ import type { Contract, NavigateTarget, Plan, PresignReply } from '@qianyue/api'
 import type { PlanConfig } from '../config.ts';
 import type { ContractRow } from '../db/database.ts';
 
-/** What WeChat's signing page shows as the user's account: the plan's template around the member number. */
-export const accountName = (template: string, memberNo: number): string =>
-  template.replace('{member}', String(memberNo).padStart(6, '0'));
-
 export function toContract(row: ContractRow, plan: PlanConfig | undefined): Contract {
   return {
     contractId: row.id,

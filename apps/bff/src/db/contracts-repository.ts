@@ -1,33 +1,14 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
+import { InternalError } from '../errors.ts';
 import type { ContractRow, ContractState, Database, Family } from './database.ts';
+import { claimPresign, type NewContract, type PresignClaim } from './presign-claim.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** States only move forward: PENDING(0) → EXPIRED(1) → SIGNED(2) → TERMINATED(3). */
 export const STATE_RANK: Record<ContractState, number> = { PENDING: 0, EXPIRED: 1, SIGNED: 2, TERMINATED: 3 };
 
-export interface NewContract {
-  id: string;
-  openid: string;
-  planKey: string;
-  family: Family;
-  outContractCode: string;
-  displayAccount: string;
-  periodStartDate: string | null;
-  now: Date;
-}
-
-export type PresignClaim =
-  /** The plan is signed already: 409. */
-  | { kind: 'signed'; row: ContractRow }
-  /** A live presign exists: hand it back. */
-  | { kind: 'ready'; row: ContractRow }
-  /** Another request is calling WeChat for this user and plan right now: wait for it. */
-  | { kind: 'busy'; row: ContractRow }
-  /** This request owns the WeChat call (a new row, or a stale claim taken over with the SAME code). */
-  | { kind: 'claimed'; row: ContractRow; takenOver: boolean }
-  /** Lost a race with a claim that is not visible yet: ask again. */
-  | { kind: 'retry' };
+export type { NewContract, PresignClaim } from './presign-claim.ts';
 
 export interface TransitionFields {
   eventTime: Date;
@@ -44,22 +25,34 @@ export interface ContractsRepository {
   listForOwner(openid: string): Promise<ContractRow[]>;
   findByOutContractCode(code: string, db?: Db): Promise<ContractRow | undefined>;
   findByWechatId(family: Family, wechatContractId: string, db?: Db): Promise<ContractRow | undefined>;
-  /**
-   * The newest contract of a user on a plan in any of `states`; `readyOnly`: among contracts whose sign link
-   * was handed out (presign READY).
-   */
+  /** The newest contract of a user on a plan in any of `states`. */
   findLatestForUserPlan(
     openid: string,
     planKey: string,
     states: ContractState[],
     db?: Db,
-    o?: { readyOnly?: boolean },
+  ): Promise<ContractRow | undefined>;
+  /**
+   * The contract a notification is about, in ONE statement: the one with WeChat's contract id; else, plan by
+   * plan in `planKeys` order, the user's newest contract in `states` whose sign link was handed out (a row
+   * still being created cannot be what was signed), taken only while WeChat has given it no id yet.
+   */
+  findNotificationTarget(
+    o: {
+      family: Family;
+      wechatContractId?: string;
+      user?: string;
+      planKeys: string[];
+      states: ContractState[];
+    },
+    db?: Db,
   ): Promise<ContractRow | undefined>;
   claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
+  /** Stores WeChat's answer on the claim (nothing is read back: the caller knows what it wrote). */
   completePresign(
     id: string,
     o: { signToken: string; navigate: string; expiresAt: Date; now: Date },
-  ): Promise<ContractRow>;
+  ): Promise<void>;
   /** Forget a presign WeChat definitely refused (no token ever reached the user), if still ours. */
   abandonPresign(id: string, claimedAt: Date): Promise<void>;
   /** Moves a contract forward; a move backwards or sideways changes nothing and returns false. */
@@ -85,23 +78,55 @@ export interface ContractsRepository {
   }): Promise<ContractRow[]>;
 }
 
-function newContractValues(contract: NewContract) {
-  return {
-    id: contract.id,
-    openid: contract.openid,
-    plan_key: contract.planKey,
-    family: contract.family,
-    state: 'PENDING' as const,
-    out_contract_code: contract.outContractCode,
-    display_account: contract.displayAccount,
-    presign_status: 'CREATING' as const,
-    claimed_at: contract.now,
-    period_start_date: contract.periodStartDate,
-    created_at: contract.now,
-    updated_at: contract.now,
-    state_event_time: contract.now,
-  };
-}
+/** Every column of a contract row, named (a statement that names its columns can stay prepared). */
+const CONTRACT_COLUMNS = [
+  'id',
+  'openid',
+  'plan_key',
+  'family',
+  'state',
+  'out_contract_code',
+  'display_account',
+  'presign_status',
+  'claimed_at',
+  'sign_token',
+  'navigate',
+  'period_start_date',
+  'wechat_contract_id',
+  'created_at',
+  'updated_at',
+  'expires_at',
+  'signed_at',
+  'terminated_at',
+  'state_event_time',
+  'last_reconciled_at',
+] as const satisfies readonly (keyof ContractRow)[];
+// Compile-time: a column added to ContractRow must be added above.
+const everyColumn: Exclude<keyof ContractRow, (typeof CONTRACT_COLUMNS)[number]> extends never
+  ? true
+  : never = true;
+void everyColumn;
+// One raw fragment of fixed identifiers: compiled as one node instead of twenty references.
+const CONTRACT_COLUMN_LIST = sql.raw(CONTRACT_COLUMNS.join(', '));
+
+/**
+ * Notification hot path, ONE statement with a fixed text (compiled once, one prepared statement): moves the
+ * contract forward (never backwards or sideways; the ids and times WeChat gave are kept once set) and writes
+ * the notification's outcome on its inbox row. $1 contract id, $2 state, $3 now, $4 event time, $5 WeChat
+ * contract id, $6 signed at, $7 terminated at (null: leave as is), $8 the target state's rank, $9 inbox row id.
+ */
+const MOVE_AND_RECORD = `with moved as (
+    update contracts set state = $2, updated_at = $3, state_event_time = $4,
+      wechat_contract_id = coalesce(wechat_contract_id, $5),
+      signed_at = coalesce(signed_at, $6::timestamptz),
+      terminated_at = coalesce(terminated_at, $7::timestamptz)
+    where id = $1
+      and (case state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end) < $8
+    returning id)
+  update notification_inbox
+  set outcome = case when exists (select 1 from moved) then 'applied' else 'unchanged' end, contract_id = $1
+  where id = $9
+  returning outcome`;
 
 const rankSql = sql<number>`case state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end`;
 
@@ -133,84 +158,43 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .where('family', '=', family)
         .where('wechat_contract_id', '=', wechatContractId)
         .executeTakeFirst(),
-    findLatestForUserPlan: (openid, planKey, states, d = db, o = {}) =>
+    findLatestForUserPlan: (openid, planKey, states, d = db) =>
       d
         .selectFrom('contracts')
         .selectAll()
         .where('openid', '=', openid)
         .where('plan_key', '=', planKey)
         .where('state', 'in', states)
-        .$if(o.readyOnly === true, (q) => q.where('presign_status', '=', 'READY'))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst(),
 
-    async claimPresign({ contract, reuseUntil, claimStaleBefore }) {
-      // Hot path, one statement: the user has no SIGNED or PENDING contract on this plan, so insert the claim.
-      // The partial unique index contracts_one_pending makes a concurrent twin (any replica) insert nothing,
-      // and that twin then takes the locked path below, which sees this claim as busy.
-      const values = newContractValues(contract);
-      const timestamps = new Set(['claimed_at', 'created_at', 'updated_at', 'state_event_time']);
-      const columns = Object.keys(values);
-      // INSERT … SELECT resolves untyped parameters as text, so the timestamp columns are cast explicitly.
-      const inserted =
-        await sql<ContractRow>`insert into contracts (${sql.join(columns.map((c) => sql.ref(c)))})
-        select ${sql.join(
-          Object.entries(values).map(([k, v]) =>
-            timestamps.has(k) ? sql`${v}::timestamptz` : sql`${v}::text`,
-          ),
-        )}
-        where not exists (
-          select 1 from contracts
-          where openid = ${contract.openid} and plan_key = ${contract.planKey} and state in ('SIGNED', 'PENDING'))
-        on conflict do nothing
-        returning *`.execute(db);
-      const fresh = inserted.rows[0];
-      if (fresh) return { kind: 'claimed', row: fresh, takenOver: false } as const;
-      return db.transaction().execute(async (trx) => {
-        // Serialises presigns of one user on one plan across requests AND replicas (PostgreSQL); the partial
-        // unique index contracts_one_pending is the backstop if anything slipped through.
-        await sql`select pg_advisory_xact_lock(hashtextextended(${`presign:${contract.openid}:${contract.planKey}`}, 0))`.execute(
-          trx,
-        );
-        const signed = await repo.findLatestForUserPlan(contract.openid, contract.planKey, ['SIGNED'], trx);
-        if (signed) return { kind: 'signed', row: signed } as const;
-        const pending = await repo.findLatestForUserPlan(contract.openid, contract.planKey, ['PENDING'], trx);
-        if (pending) {
-          if (pending.presign_status === 'READY') {
-            if (pending.expires_at && pending.expires_at > reuseUntil)
-              return { kind: 'ready', row: pending } as const;
-            // The old session is (nearly) over: close it so a new one can be made. A SIGN notification for it
-            // may still come and moves it EXPIRED → SIGNED (WeChat's word wins over our timer).
-            await repo.transition(pending.id, 'EXPIRED', { eventTime: contract.now }, trx);
-          } else if (pending.claimed_at > claimStaleBefore) {
-            return { kind: 'busy', row: pending } as const;
-          } else {
-            // The request that claimed it died mid-call: retry with the SAME out_contract_code (idempotent).
-            const row = await trx
-              .updateTable('contracts')
-              .set({ claimed_at: contract.now, updated_at: contract.now })
-              .where('id', '=', pending.id)
-              .returningAll()
-              .executeTakeFirstOrThrow();
-            return { kind: 'claimed', row, takenOver: true } as const;
-          }
-        }
-        const row = await trx
-          .insertInto('contracts')
-          .values(values)
-          .onConflict((oc) => oc.doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        // A hot-path insert that is not committed yet holds the pending slot: treat it as busy.
-        if (!row) return { kind: 'retry' } as const;
-        return { kind: 'claimed', row, takenOver: false } as const;
-      });
+    async findNotificationTarget(o, d = db) {
+      // Named columns, no `*`: the statement can stay prepared (prepared-statements.ts).
+      const cols = CONTRACT_COLUMN_LIST;
+      const branches = [];
+      if (o.wechatContractId)
+        branches.push(sql`(select ${cols}, 0 as target_rank from contracts
+          where family = ${o.family} and wechat_contract_id = ${o.wechatContractId})`);
+      if (o.user && o.states.length > 0)
+        for (const [i, planKey] of o.planKeys.entries())
+          branches.push(sql`(select ${cols}, target_rank from (
+              select ${cols}, ${i + 1}::int as target_rank from contracts
+              where openid = ${o.user} and plan_key = ${planKey} and state in (${sql.join(o.states)})
+                and presign_status = 'READY'
+              order by created_at desc, id desc limit 1) latest
+            where wechat_contract_id is null)`);
+      if (branches.length === 0) return undefined;
+      const r = await sql<ContractRow>`select ${cols} from (${sql.join(branches, sql` union all `)}) t
+        order by target_rank limit 1`.execute(d);
+      return r.rows[0];
     },
 
+    claimPresign: (o) => claimPresign(db, repo, o),
+
     async completePresign(id, o) {
-      return db
+      const r = await db
         .updateTable('contracts')
         .set({
           presign_status: 'READY',
@@ -220,8 +204,12 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
           updated_at: o.now,
         })
         .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      // Only the request owning the claim deletes it (abandonPresign), so a missing row is our own bug.
+      if (Number(r.numUpdatedRows) !== 1)
+        throw new InternalError({
+          cause: new Error(`presign claim ${id} vanished before its answer was stored`),
+        });
     },
 
     async abandonPresign(id, claimedAt) {
@@ -255,20 +243,22 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
           .where('id', '=', id)
           .where(rankSql, '<', STATE_RANK[to]);
       if (f.recordOnInbox) {
-        // One statement moves the contract and writes the notification's outcome on its inbox row.
-        const r = await d
-          .with('moved', (qc) => move(qc).returning('id'))
-          .updateTable('notification_inbox')
-          .set({
-            outcome: sql<
-              'applied' | 'unchanged'
-            >`case when exists (select 1 from moved) then 'applied' else 'unchanged' end`,
-            contract_id: id,
-          })
-          .where('id', '=', f.recordOnInbox)
-          .returning('outcome')
-          .executeTakeFirstOrThrow();
-        return r.outcome === 'applied';
+        const r = await d.executeQuery<{ outcome: string }>(
+          CompiledQuery.raw(MOVE_AND_RECORD, [
+            id,
+            to,
+            new Date(),
+            f.eventTime,
+            f.wechatContractId || null,
+            f.signedAt || null,
+            f.terminatedAt || null,
+            STATE_RANK[to],
+            f.recordOnInbox,
+          ]),
+        );
+        if (!r.rows[0])
+          throw new InternalError({ cause: new Error(`inbox row ${f.recordOnInbox} is missing`) });
+        return r.rows[0].outcome === 'applied';
       }
       const r = await move(d).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;

@@ -7,6 +7,7 @@ import type { Database } from './database.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
 import { acquirePgliteLock, type PgliteLock } from './pglite-lock.ts';
+import { createStatementNames, preparingClient } from './prepared-statements.ts';
 
 export const DEFAULT_PGLITE_DIR = '.data/pglite';
 
@@ -21,9 +22,16 @@ export function databaseKind(url: string): DatabaseKind {
  * `memory://` → PGlite in memory (tests); any other value → a PGlite data directory, which this process then
  * holds (pglite-lock.ts): a second process opening it gets `DatabaseInUseError` instead of a corrupted database.
  */
-export function createDatabase(url: string): Kysely<Database> {
+export function createDatabase(url: string, o: { preparedStatements?: boolean } = {}): Kysely<Database> {
   if (databaseKind(url) === 'postgres') {
-    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 5_000,
+      // DATABASE_PREPARED_STATEMENTS=false for a pooler that cannot keep them (PgBouncer in transaction mode
+      // before 1.21); see prepared-statements.ts for which statements are prepared and why that is safe.
+      ...(o.preparedStatements === false ? {} : { Client: preparingClient(createStatementNames()) }),
+    });
     // An idle client losing its server must not crash the process; the next query reports the problem.
     pool.on('error', () => {});
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -11,7 +11,8 @@ export interface SessionsRepository {
     createdAt: Date;
     expiresAt: Date;
   }): Promise<void>;
-  findValid(id: string, now: Date): Promise<SessionRow | undefined>;
+  /** Who the live session is (the session_key is not read: authentication never needs it). */
+  findValid(id: string, now: Date): Promise<Pick<SessionRow, 'openid' | 'appid'> | undefined>;
   /** Logout: the session row goes (with its session_key). */
   delete(id: string): Promise<void>;
   /** Deletes up to `limit` sessions expired at `now` (oldest first); returns how many went. */
@@ -36,7 +37,7 @@ export function createSessionsRepository(db: Kysely<Database>): SessionsReposito
     async findValid(id, now) {
       return db
         .selectFrom('sessions')
-        .selectAll()
+        .select(['openid', 'appid'])
         .where('id', '=', id)
         .where('expires_at', '>', now)
         .executeTakeFirst();

@@ -11,8 +11,8 @@ declare module 'fastify' {
 
 /** Opens the database (PGlite or PostgreSQL), migrates it under a lock, closes it with the app. */
 export default fp(
-  async (app, opts: { url: string; db?: Kysely<Database> }) => {
-    const db = opts.db ?? createDatabase(opts.url);
+  async (app, opts: { url: string; preparedStatements: boolean; db?: Kysely<Database> }) => {
+    const db = opts.db ?? createDatabase(opts.url, { preparedStatements: opts.preparedStatements });
     try {
       await migrateToLatest(db);
     } catch (err) {

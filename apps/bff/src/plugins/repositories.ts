@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin';
 import { type ContractsRepository, createContractsRepository } from '../db/contracts-repository.ts';
 import { createInboxRepository, type InboxRepository } from '../db/inbox-repository.ts';
-import { createMembersRepository, type MembersRepository } from '../db/members-repository.ts';
 import { createSessionsRepository, type SessionsRepository } from '../db/sessions-repository.ts';
 
 declare module 'fastify' {
@@ -9,7 +8,6 @@ declare module 'fastify' {
     contractsRepository: ContractsRepository;
     sessionsRepository: SessionsRepository;
     inboxRepository: InboxRepository;
-    membersRepository: MembersRepository;
   }
 }
 
@@ -32,11 +30,4 @@ export const inboxRepositoryPlugin = fp(
     app.decorate('inboxRepository', createInboxRepository(app.db));
   },
   { name: 'inbox-repository', dependencies: ['database'] },
-);
-
-export const membersRepositoryPlugin = fp(
-  async (app) => {
-    app.decorate('membersRepository', createMembersRepository(app.db));
-  },
-  { name: 'members-repository', dependencies: ['database'] },
 );

@@ -40,7 +40,6 @@ export default fp(
       clock: opts.clock,
       repo: app.contractsRepository,
       inbox: app.inboxRepository,
-      members: app.membersRepository,
       client: app.wechatpay.client,
       metrics: app.metrics,
       log: app.log,
@@ -53,6 +52,6 @@ export default fp(
   },
   {
     name: 'services',
-    dependencies: ['contracts-repository', 'inbox-repository', 'members-repository', 'wechatpay', 'metrics'],
+    dependencies: ['contracts-repository', 'inbox-repository', 'wechatpay', 'metrics'],
   },
 );

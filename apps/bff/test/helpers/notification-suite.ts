@@ -26,11 +26,12 @@ export async function seedPending(
   const claim = await h.app.contractsRepository.claimPresign({
     contract: {
       id: `c_seed_${Math.random().toString(36).slice(2)}`,
+      appId: 'wx-seed',
       openid: o.openid ?? VECTOR_OPENID,
       planKey,
       family: o.family,
       outContractCode: o.outContractCode ?? `SEED${Math.random().toString(36).slice(2)}`,
-      displayAccount: 'seeded',
+      accountTemplate: 'seeded',
       periodStartDate: null,
       now,
     },
@@ -38,12 +39,15 @@ export async function seedPending(
     claimStaleBefore: now,
   });
   if (claim.kind !== 'claimed') throw new Error(`seed: unexpected ${claim.kind}`);
-  return h.app.contractsRepository.completePresign(claim.row.id, {
+  await h.app.contractsRepository.completePresign(claim.row.id, {
     signToken: 'seed',
     navigate: JSON.stringify({ appId: 'x', path: 'y', extraData: {} }),
     expiresAt: new Date(now.getTime() + 7200_000),
     now,
   });
+  const row = await h.app.contractsRepository.findById(claim.row.id);
+  if (!row) throw new Error('seed: the claim vanished');
+  return row;
 }
 
 /** Posts a notification (exact bytes) to a notify route. */
@@ -196,6 +200,59 @@ export function notificationSuite(label: string, start: () => Promise<Harness>) 
         ['ENTRUST.RELEASE', 'applied'],
         ['ENTRUST.SIGNING', 'unchanged'],
       ]);
+    });
+
+    it('matched by user and plan: only the newest handed-out contract WeChat has given no id yet', async () => {
+      await reset();
+      const releasedV = vector('edu-papay-terminated');
+      const repo = h.app.contractsRepository;
+      // An older contract of the user, EXPIRED unsigned; a newer one SIGNED under another WeChat contract id.
+      h.clock.set(releasedV.now - 100);
+      const older = await seedPending(h, { family: 'edu-papay' });
+      await repo.transition(older.id, 'EXPIRED', { eventTime: new Date() });
+      h.clock.set(releasedV.now - 50);
+      const newer = await seedPending(h, { family: 'edu-papay' });
+      await repo.transition(newer.id, 'SIGNED', {
+        eventTime: new Date(),
+        wechatContractId: 'WxSomeOtherContract',
+      });
+      // A RELEASE of a contract id we do not know is not pinned on the older contract.
+      h.clock.set(releasedV.now);
+      expect((await postNotification(h, '/v1/notify/edu-papay', releasedV.request)).status).toBe(204);
+      expect((await h.app.inboxRepository.list()).map((n) => n.outcome)).toEqual(['unmatched']);
+      expect(await repo.findById(older.id)).toMatchObject({ state: 'EXPIRED', wechat_contract_id: null });
+      expect(await repo.findById(newer.id)).toMatchObject({
+        state: 'SIGNED',
+        wechat_contract_id: 'WxSomeOtherContract',
+      });
+
+      // A claim still waiting for WeChat's presign answer cannot be what the user signed.
+      await reset();
+      const signedV = vector('edu-papay-signed');
+      h.clock.set(signedV.now);
+      const now = new Date(signedV.now * 1000);
+      const creating = await repo.claimPresign({
+        contract: {
+          id: 'c_still_creating',
+          appId: 'wx-seed',
+          openid: VECTOR_OPENID,
+          planKey: 'edu-monthly',
+          family: 'edu-papay',
+          outContractCode: 'CREATING0001',
+          accountTemplate: 'seeded',
+          periodStartDate: null,
+          now,
+        },
+        reuseUntil: now,
+        claimStaleBefore: now,
+      });
+      expect(creating.kind).toBe('claimed');
+      expect((await postNotification(h, '/v1/notify/edu-papay', signedV.request)).status).toBe(204);
+      expect((await h.app.inboxRepository.list()).map((n) => n.outcome)).toEqual(['unmatched']);
+      expect(await repo.findById('c_still_creating')).toMatchObject({
+        state: 'PENDING',
+        wechat_contract_id: null,
+      });
     });
 
     const rejected: Array<[string, number]> = [
