@@ -1,9 +1,9 @@
 import { ApiError, type EduBillingApi, type EduOrder } from '@qianyue/wechatpay';
 import { addDays, chinaDay, dayStart, daysBetween, spreadOffset } from './calendar.ts';
 import { type Ledger, newOutTradeNo, noticeAt } from './ledger.ts';
-import { afterFailedAttempt, applyOrder, attemptLimit, lastDay } from './order-results.ts';
+import { afterFailedAttempt, applyOrder, attemptLimit, lastDay, type Warn } from './order-results.ts';
 import type { BillingAccount, BillingSettings, BillingTerms } from './settings.ts';
-import type { ChargeRow } from './tables.ts';
+import type { AttemptRow, ChargeRow } from './tables.ts';
 
 export interface CycleDeps {
   ledger: Ledger;
@@ -19,6 +19,8 @@ export interface CycleDeps {
   budget: () => Promise<void>;
   /** A contract WeChat says is gone: reconcile it (it turns TERMINATED, then its periods are cancelled). */
   contractGone: (contractId: string) => Promise<void>;
+  /** Console-visible warnings (late payments, amount mismatches); ids and amounts only. */
+  warn?: Warn;
 }
 
 type Outcome = { ok: true } | { ok: false; known: boolean; code: string; message?: string; status?: number };
@@ -152,7 +154,12 @@ export function createChargeCycle(d: CycleDeps) {
     if (created) await debit(created);
   }
 
-  async function debit(c: ChargeRow & { out_trade_no: string }) {
+  /**
+   * Debits with the period's current number. `resend`: the number was sent before with an unknown outcome and
+   * WeChat had no order for it; a refusal of the resend then proves nothing about the first send (it may still
+   * land), so the attempt stays unknown instead of failing.
+   */
+  async function debit(c: ChargeRow & { out_trade_no: string }, resend = false) {
     const contract = await ledger.contractOf(ledger.db, c.contract_id);
     if (!contract?.wechat_contract_id) return;
     await d.budget();
@@ -201,6 +208,17 @@ export function createChargeCycle(d: CycleDeps) {
       return;
     }
     await ev('rejected');
+    if (resend) {
+      // Not "known failed": the first send of this number is still unaccounted for. No new number; a refusal
+      // for want of a notice clears it (the next step sends a fresh one), a contract WeChat says is gone is
+      // reconciled (its period then closes with this number still watched).
+      if (settings.noNoticeCodes.includes(r.code))
+        await ledger.update(ledger.db, c, { notice_day: null, updated_at: now });
+      if (settings.contractGoneCodes.includes(r.code)) await d.contractGone(c.contract_id);
+      if (await stillOpen('CREATED'))
+        await reschedule({ ...c, notice_day: null }, later(settings.callRetrySeconds));
+      return;
+    }
     const balance = settings.balanceCodes.includes(r.code);
     await ledger.transaction(async (trx) => {
       await trx
@@ -247,7 +265,11 @@ export function createChargeCycle(d: CycleDeps) {
     if (order) {
       const o = order;
       await ledger.transaction((trx) =>
-        applyOrder(trx, { ledger, settings, termsOf: d.termsOf, now, source: 'query' }, o),
+        applyOrder(
+          trx,
+          { ledger, settings, termsOf: d.termsOf, now, source: 'query', ...(d.warn ? { warn: d.warn } : {}) },
+          o,
+        ),
       );
       if (o.trade_state === 'ACCEPTED')
         await reschedule({ ...c, state: 'DEBIT_REQUESTED' }, later(settings.acceptedRequerySeconds));
@@ -261,38 +283,121 @@ export function createChargeCycle(d: CycleDeps) {
       outTradeNo: c.out_trade_no,
       code: f.code,
     });
-    if (notFound && status === 'CREATED') {
-      // WeChat has no such order: the debit never landed. Send it again with the SAME number (U19), so even
-      // a late landing of the first send is the same order. Only while the contract is still signed: a
-      // contract ended meanwhile is never debited again, its period is cancelled.
-      const signed = (await ledger.contractOf(ledger.db, c.contract_id))?.state === 'SIGNED';
-      if (signed && noticeValid(c)) return debit(c);
-      // The notice window passed: WeChat would refuse this number now, so it is closed as never landed and
-      // the retry policy (with a fresh notice) takes over.
-      await ledger.transaction(async (trx) => {
-        await trx
-          .updateTable('charge_attempts')
-          .set({ status: 'REJECTED', reason: 'NEVER_LANDED', updated_at: now })
-          .where('out_trade_no', '=', c.out_trade_no)
-          .where('status', '=', 'CREATED')
-          .execute();
-        if (!signed) return;
-        await ledger.update(trx, c, { notice_day: null, updated_at: now });
-        await afterFailedAttempt(
-          trx,
-          { ledger, settings, termsOf: d.termsOf, now },
-          c,
-          'NEVER_LANDED',
-          'NEVER_LANDED',
-        );
-      });
-      if (!signed) await cancel(c);
-      return;
-    }
+    if (notFound && status === 'CREATED') return neverSeen(c);
     await reschedule(c, later(settings.callRetrySeconds));
   }
 
+  /**
+   * WeChat has no order for a number we sent with an unknown outcome. "Not found" is not "known failed": the
+   * first send may still land, so the number is NEVER replaced — it is resent (WeChat keeps one order per
+   * out_trade_no, so a late landing and the resend are one order), after a fresh notice if the old one expired,
+   * or, when the period runs out of days or the contract ended, the period closes with the number still watched.
+   */
+  async function neverSeen(c: ChargeRow & { out_trade_no: string }) {
+    const contract = await ledger.contractOf(ledger.db, c.contract_id);
+    const signed = contract?.state === 'SIGNED' && contract.wechat_contract_id ? contract : undefined;
+    const today = chinaDay(d.now());
+    const last = lastDay(c, settings);
+    // A contract terminated after this check refuses the resend at WeChat (contract gone): that refusal keeps the
+    // attempt unknown and reconciles the contract, then this period closes below on a later step.
+    if (signed && today <= last && noticeValid(c)) return debit(c, true);
+    if (signed && c.notice_day && daysBetween(c.notice_day, today) < settings.noticeLeadDaysMin) {
+      // A fresh notice went out already: wait for its debit day.
+      const debitDay = addDays(c.notice_day, settings.noticeLeadDaysMin);
+      return reschedule(c, new Date((dayStart(debitDay) + offset(c)) * 1000));
+    }
+    if (signed && addDays(today, settings.noticeLeadDaysMin) <= last) {
+      // The notice window passed: a fresh notice, and on its debit day the SAME number again. The period stays
+      // DEBIT_REQUESTED and the attempt CREATED.
+      return sendNotice(c, signed.wechat_contract_id!);
+    }
+    await closeUnknown(c, signed ? 'FAILED' : 'CANCELLED');
+  }
+
+  /**
+   * The period can wait no longer (its last day passed, or its contract ended) while its debit's outcome is
+   * unknown: it closes without any new number; the attempt stays CREATED, marked PERIOD_CLOSED, and is still
+   * asked about (followUpUnknown) and still takes a late result notification (PAID_LATE).
+   */
+  async function closeUnknown(c: ChargeRow & { out_trade_no: string }, state: 'FAILED' | 'CANCELLED') {
+    const now = date();
+    const code = state === 'FAILED' ? 'OUTCOME_UNKNOWN' : 'CONTRACT_ENDED';
+    const reason = `debit ${c.out_trade_no} not found at WeChat; still watched for a late result`;
+    await ledger.transaction(async (trx) => {
+      const moved = await ledger.update(trx, c, {
+        state,
+        failure_code: code,
+        failure_reason: reason,
+        closed_at: now,
+        updated_at: now,
+      });
+      if (!moved) return;
+      await trx
+        .updateTable('charge_attempts')
+        .set({ reason: 'PERIOD_CLOSED', updated_at: now })
+        .where('out_trade_no', '=', c.out_trade_no)
+        .where('status', 'in', ['CREATED', 'ACCEPTED'])
+        .execute();
+      await ledger.event(
+        c.id,
+        now,
+        {
+          call: state === 'FAILED' ? 'give-up' : 'cancel',
+          outcome: 'applied',
+          outTradeNo: c.out_trade_no,
+          code,
+          detail: reason,
+        },
+        trx,
+      );
+      if (state === 'FAILED') await ledger.insertNextPeriod(trx, c, d.termsOf(c.plan_key), now);
+    });
+  }
+
+  /** Asks WeChat again about one debit of a closed period whose outcome was unknown (see closeUnknown). */
+  async function followUpUnknown(a: AttemptRow): Promise<void> {
+    const charge = await ledger.db
+      .selectFrom('charges')
+      .selectAll()
+      .where('id', '=', a.charge_id)
+      .executeTakeFirst();
+    if (!charge) return;
+    await d.budget();
+    const now = date();
+    try {
+      const sub = account(charge).sub_mchid;
+      const o = await d.api.orderByOutTradeNo(a.out_trade_no, sub ? { sub_mchid: sub } : undefined);
+      await ledger.transaction((trx) =>
+        applyOrder(
+          trx,
+          { ledger, settings, termsOf: d.termsOf, now, source: 'query', ...(d.warn ? { warn: d.warn } : {}) },
+          o,
+        ),
+      );
+    } catch (err) {
+      const f = (await attempt(() => Promise.reject(err))) as Extract<Outcome, { ok: false }>;
+      const notFound = f.known && settings.orderNotFoundCodes.includes(f.code);
+      if (notFound && now.getTime() - a.created_at.getTime() > settings.unknownFollowUpDays * 86_400_000) {
+        // Long enough: no more queries (a result notification is still applied). Status stays CREATED.
+        await ledger.db
+          .updateTable('charge_attempts')
+          .set({ reason: 'PERIOD_CLOSED_UNSEEN', updated_at: now })
+          .where('out_trade_no', '=', a.out_trade_no)
+          .where('status', '=', 'CREATED')
+          .execute();
+        await ledger.event(charge.id, now, {
+          call: 'query',
+          outcome: 'unseen',
+          outTradeNo: a.out_trade_no,
+          code: f.code,
+          detail: `not found after ${settings.unknownFollowUpDays} days; no more queries`,
+        });
+      }
+    }
+  }
+
   return {
+    followUpUnknown,
     async step(c: ChargeRow): Promise<void> {
       const contract = await ledger.contractOf(ledger.db, c.contract_id);
       const at = c.out_trade_no ? await ledger.attempt(ledger.db, c.out_trade_no) : undefined;

@@ -204,6 +204,21 @@ export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) 
       return r.rows;
     },
 
+    /**
+     * Debits whose outcome was unknown when their period closed, due to be asked about again (SKIP LOCKED, their
+     * updated_at moved to now in the same statement as a lease; partial index of migration 0012).
+     */
+    async claimUnknownOfClosed(now: Date, askedBefore: Date, limit: number): Promise<AttemptRow[]> {
+      const r = await sql<AttemptRow>`update charge_attempts set updated_at = ${now}::timestamptz
+        where out_trade_no in (
+          select out_trade_no from charge_attempts
+          where reason = 'PERIOD_CLOSED' and status in ('CREATED','ACCEPTED')
+            and updated_at <= ${askedBefore}::timestamptz
+          order by updated_at limit ${limit} for update skip locked)
+        returning *`.execute(db);
+      return r.rows;
+    },
+
     /** Moves an open period (compare-and-set on its state and current number); false when it moved meanwhile. */
     async update(
       d: BillingDb | Trx,
