@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRequestBudget, GRANT_GUARD_MS } from '../src/billing/budget.ts';
 import { asBillingDb, type BillingDb } from '../src/billing/tables.ts';
@@ -92,7 +93,11 @@ describe('the request budget never lets a grant spill into the next second (PGli
   afterEach(async () => db.destroy());
   const used = async () =>
     Object.fromEntries(
-      (await db.selectFrom('billing_request_budget').selectAll().execute()).map((r) => [r.second, r.used]),
+      (
+        await sql<{ second: string; used: number }>`select second, used from billing_request_budget`.execute(
+          db,
+        )
+      ).rows.map((r) => [Number(r.second), r.used]),
     );
 
   it('10 callers arriving 5 ms before a second ends at budget 5: calls landing up to 40 ms later stay ≤ 5 per second', async () => {
