@@ -3,7 +3,7 @@ import { addDays, chinaDay, dayStart, daysBetween, spreadOffset } from './calend
 import { type Ledger, newOutTradeNo, noticeAt } from './ledger.ts';
 import { afterFailedAttempt, applyOrder, attemptLimit, lastDay, type Warn } from './order-results.ts';
 import type { BillingAccount, BillingSettings, BillingTerms } from './settings.ts';
-import type { AttemptRow, ChargeRow } from './tables.ts';
+import type { AttemptRow, ChargeRow, ClaimedRow } from './tables.ts';
 
 export interface CycleDeps {
   ledger: Ledger;
@@ -87,13 +87,16 @@ export function createChargeCycle(d: CycleDeps) {
     if (r.ok) {
       const today = chinaDay(d.now());
       const debitDay = [c.due_date, addDays(today, settings.noticeLeadDaysMin)].sort()[1]!;
-      await ledger.update(ledger.db, c, {
-        state: c.state === 'SCHEDULED' ? 'NOTICE_SENT' : c.state,
-        notice_day: today,
-        next_action_at: new Date((dayStart(debitDay) + offset(c)) * 1000),
-        updated_at: now,
-      });
-      await ledger.event(c.id, now, { call: 'notice', outcome: 'ok', detail: `debit on ${debitDay}` });
+      await ledger.noticeSent(
+        c,
+        {
+          state: c.state === 'SCHEDULED' ? 'NOTICE_SENT' : c.state,
+          notice_day: today,
+          next_action_at: new Date((dayStart(debitDay) + offset(c)) * 1000),
+        },
+        now,
+        `debit on ${debitDay}`,
+      );
       return;
     }
     await ledger.event(c.id, now, {
@@ -113,45 +116,20 @@ export function createChargeCycle(d: CycleDeps) {
     return lead >= settings.noticeLeadDaysMin && lead <= settings.noticeLeadDaysMax;
   };
 
-  /** Stores a new order number (contract and period re-checked under lock), then debits with it. */
-  async function newAttempt(c: ChargeRow) {
-    const now = date();
+  /**
+   * Stores a new order number, then debits with it. The store is one statement: a compare-and-set on the period
+   * (state and current number unchanged) that only moves while the contract is SIGNED, with the attempt row
+   * inserted from that move; nothing is sent unless it moved.
+   */
+  async function newAttempt(c: ChargeRow, wechatContractId: string) {
     const outTradeNo = newOutTradeNo();
-    const created = await ledger.transaction(async (trx) => {
-      const cur = await ledger.lockCharge(trx, c.id);
-      if (!cur || cur.state !== c.state || cur.out_trade_no !== c.out_trade_no) return undefined;
-      const contract = await ledger.contractOf(trx, c.contract_id);
-      if (contract?.state !== 'SIGNED') return undefined;
-      await trx
-        .insertInto('charge_attempts')
-        .values({
-          out_trade_no: outTradeNo,
-          charge_id: c.id,
-          attempt_no: cur.attempts + 1,
-          status: 'CREATED',
-          trade_state: null,
-          reason: null,
-          transaction_id: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await ledger.update(trx, cur, {
-        state: 'DEBIT_REQUESTED',
-        attempts: cur.attempts + 1,
-        out_trade_no: outTradeNo,
-        // If this replica dies after the call, the next pass asks WeChat about this number first.
-        next_action_at: later(settings.callRetrySeconds),
-        updated_at: now,
-      });
-      return {
-        ...cur,
-        state: 'DEBIT_REQUESTED' as const,
-        attempts: cur.attempts + 1,
-        out_trade_no: outTradeNo,
-      };
-    });
-    if (created) await debit(created);
+    // If this replica dies after the call, the next pass asks WeChat about this number first.
+    const attemptNo = await ledger.startAttempt(c, outTradeNo, date(), later(settings.callRetrySeconds));
+    if (attemptNo === undefined) return;
+    await debit(
+      { ...c, state: 'DEBIT_REQUESTED', attempts: attemptNo, out_trade_no: outTradeNo },
+      wechatContractId,
+    );
   }
 
   /**
@@ -159,9 +137,7 @@ export function createChargeCycle(d: CycleDeps) {
    * WeChat had no order for it; a refusal of the resend then proves nothing about the first send (it may still
    * land), so the attempt stays unknown instead of failing.
    */
-  async function debit(c: ChargeRow & { out_trade_no: string }, resend = false) {
-    const contract = await ledger.contractOf(ledger.db, c.contract_id);
-    if (!contract?.wechat_contract_id) return;
+  async function debit(c: ChargeRow & { out_trade_no: string }, wechatContractId: string, resend = false) {
     await d.budget();
     const r = await attempt(() =>
       d.api.debit({
@@ -169,7 +145,7 @@ export function createChargeCycle(d: CycleDeps) {
         body: c.description,
         out_trade_no: c.out_trade_no,
         notify_url: d.notifyUrl(),
-        contract_id: contract.wechat_contract_id!,
+        contract_id: wechatContractId,
         trade_scene: 'EDUCATION_PERIOD',
         amount: { total: c.amount, currency: 'CNY' },
         device_information: { device_ip: settings.deviceIp },
@@ -189,16 +165,7 @@ export function createChargeCycle(d: CycleDeps) {
     const stillOpen = async (status: 'CREATED' | 'ACCEPTED') =>
       (await ledger.attempt(ledger.db, c.out_trade_no))?.status === status;
     if (r.ok || (r.known && settings.duplicateOrderCodes.includes(r.code))) {
-      await ev('ok');
-      const moved = await ledger.db
-        .updateTable('charge_attempts')
-        .set({ status: 'ACCEPTED', updated_at: now })
-        .where('out_trade_no', '=', c.out_trade_no)
-        .where('status', '=', 'CREATED')
-        .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) > 0 || (await stillOpen('ACCEPTED'))) {
-        await reschedule(c, later(settings.acceptedRequerySeconds));
-      }
+      await ledger.debitAccepted(c, now, later(settings.acceptedRequerySeconds), r.ok ? null : r.code);
       return;
     }
     if (!r.known) {
@@ -300,7 +267,7 @@ export function createChargeCycle(d: CycleDeps) {
     const last = lastDay(c, settings);
     // A contract terminated after this check refuses the resend at WeChat (contract gone): that refusal keeps the
     // attempt unknown and reconciles the contract, then this period closes below on a later step.
-    if (signed && today <= last && noticeValid(c)) return debit(c, true);
+    if (signed && today <= last && noticeValid(c)) return debit(c, signed.wechat_contract_id!, true);
     if (signed && c.notice_day && daysBetween(c.notice_day, today) < settings.noticeLeadDaysMin) {
       // A fresh notice went out already: wait for its debit day.
       const debitDay = addDays(c.notice_day, settings.noticeLeadDaysMin);
@@ -398,13 +365,12 @@ export function createChargeCycle(d: CycleDeps) {
 
   return {
     followUpUnknown,
-    async step(c: ChargeRow): Promise<void> {
-      const contract = await ledger.contractOf(ledger.db, c.contract_id);
-      const at = c.out_trade_no ? await ledger.attempt(ledger.db, c.out_trade_no) : undefined;
-      const pending = at?.status === 'CREATED' || at?.status === 'ACCEPTED';
-      if (pending)
-        return query(c as ChargeRow & { out_trade_no: string }, at.status as 'CREATED' | 'ACCEPTED');
-      if (contract?.state !== 'SIGNED' || !contract.wechat_contract_id) return cancel(c);
+    /** `c` as claimed: its contract's state and WeChat id and its attempt's status came with the claim. */
+    async step(claimed: ClaimedRow): Promise<void> {
+      const { contract_state, wechat_contract_id, attempt_status, ...c } = claimed;
+      if (c.out_trade_no && (attempt_status === 'CREATED' || attempt_status === 'ACCEPTED'))
+        return query(c as ChargeRow & { out_trade_no: string }, attempt_status);
+      if (contract_state !== 'SIGNED' || !wechat_contract_id) return cancel(c);
       const terms = d.termsOf(c.plan_key);
       if (c.state !== 'DEBIT_REQUESTED' && chinaDay(d.now()) > lastDay(c, settings)) {
         // No notice WeChat accepted in time: the period is never debited.
@@ -423,7 +389,7 @@ export function createChargeCycle(d: CycleDeps) {
       if (c.state === 'SCHEDULED') {
         const due = terms ? noticeAt(c.due_date, terms, offset(c)) : date();
         if (due.getTime() > d.now() * 1000) return reschedule(c, due);
-        return sendNotice(c, contract.wechat_contract_id);
+        return sendNotice(c, wechat_contract_id);
       }
       // NOTICE_SENT, or DEBIT_REQUESTED whose last attempt is known not to have charged.
       if (c.state === 'DEBIT_REQUESTED') {
@@ -441,11 +407,11 @@ export function createChargeCycle(d: CycleDeps) {
           return;
         }
       }
-      if (!noticeValid(c)) return sendNotice(c, contract.wechat_contract_id);
+      if (!noticeValid(c)) return sendNotice(c, wechat_contract_id);
       const debitDay = [c.due_date, addDays(c.notice_day!, settings.noticeLeadDaysMin)].sort()[1]!;
       if (dayStart(debitDay) > d.now())
         return reschedule(c, new Date((dayStart(debitDay) + offset(c)) * 1000));
-      return newAttempt(c);
+      return newAttempt(c, wechat_contract_id);
     },
   };
 }

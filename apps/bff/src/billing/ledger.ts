@@ -8,6 +8,7 @@ import {
   type BillingDb,
   type ChargeRow,
   type ChargeState,
+  type ClaimedRow,
   type EventRow,
   OPEN_STATES,
 } from './tables.ts';
@@ -95,7 +96,7 @@ export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) 
       now: Date,
     ) {
       const id = newId('ch');
-      const r = await trx
+      const inserted = trx
         .insertInto('charges')
         .values({
           id,
@@ -122,26 +123,48 @@ export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) 
           retry_until: null,
         })
         .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
-      if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) {
-        await ledger.event(
-          id,
-          now,
-          { call: 'plan', outcome: 'ok', detail: `period ${periodOf(due)} due ${due}` },
-          trx,
-        );
-      }
+        .returning('id');
+      // The row and its 'plan' event in one statement (the event only if the row was new).
+      await trx
+        .with('ins', () => inserted)
+        .insertInto('charge_events')
+        .columns(['id', 'charge_id', 'at', 'call', 'outcome', 'detail'])
+        .expression((eb) =>
+          eb
+            .selectFrom('ins')
+            .select([
+              sql<string>`${newId('ev')}::text`.as('id'),
+              'ins.id',
+              sql`${now}::timestamptz`.as('at'),
+              sql.lit('plan').as('call'),
+              sql.lit('ok').as('outcome'),
+              sql`${`period ${periodOf(due)} due ${due}`}::text`.as('detail'),
+            ]),
+        )
+        .execute();
     },
 
     /** The next period after a resolved one, if the contract is still signed. */
-    async insertNextPeriod(trx: Trx, charge: ChargeRow, terms: BillingTerms | undefined, now: Date) {
+    /** `contractState`: the contract's state as read under this transaction already, if it was (saves a read). */
+    async insertNextPeriod(
+      trx: Trx,
+      charge: ChargeRow,
+      terms: BillingTerms | undefined,
+      now: Date,
+      contractState?: string | null,
+    ) {
       if (!terms) return;
-      const c = await trx
-        .selectFrom('contracts')
-        .select('state')
-        .where('id', '=', charge.contract_id)
-        .executeTakeFirst();
-      if (c?.state !== 'SIGNED') return;
+      const state =
+        contractState !== undefined
+          ? contractState
+          : (
+              await trx
+                .selectFrom('contracts')
+                .select('state')
+                .where('id', '=', charge.contract_id)
+                .executeTakeFirst()
+            )?.state;
+      if (state !== 'SIGNED') return;
       await ledger.insertPeriod(
         trx,
         charge.contract_id,
@@ -193,15 +216,125 @@ export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) 
       });
     },
 
-    /** Claims due open periods for this replica: their next_action_at moves to the lease end in the same statement. */
-    async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ChargeRow[]> {
-      const r = await sql<ChargeRow>`update charges set next_action_at = ${leaseUntil}::timestamptz
-        where id in (
-          select id from charges
-          where state in ('SCHEDULED','NOTICE_SENT','DEBIT_REQUESTED') and next_action_at <= ${now}::timestamptz
-          order by next_action_at limit ${limit} for update skip locked)
-        returning *`.execute(db);
+    /**
+     * Claims due open periods for this replica: their next_action_at moves to the lease end in the same
+     * statement, which also returns each one's contract state and WeChat id and its current attempt's status
+     * (what the step needs first, without a read per period).
+     */
+    async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedRow[]> {
+      const r = await sql<ClaimedRow>`with claimed as (
+          update charges set next_action_at = ${leaseUntil}::timestamptz
+          where id in (
+            select id from charges
+            where state in ('SCHEDULED','NOTICE_SENT','DEBIT_REQUESTED') and next_action_at <= ${now}::timestamptz
+            order by next_action_at limit ${limit} for update skip locked)
+          returning *)
+        select claimed.*, ct.state as contract_state, ct.wechat_contract_id, a.status as attempt_status
+        from claimed
+        left join contracts ct on ct.id = claimed.contract_id
+        left join charge_attempts a on a.out_trade_no = claimed.out_trade_no
+        order by claimed.next_action_at`.execute(db);
       return r.rows;
+    },
+
+    /**
+     * A new attempt in ONE statement: the period moves to DEBIT_REQUESTED with the new number (compare-and-set
+     * on its state and current number, and only while the contract is SIGNED), and the attempt row is inserted
+     * from that move. Nothing happens if the period moved or the contract ended. Returns the attempt number.
+     */
+    async startAttempt(
+      c: Pick<ChargeRow, 'id' | 'state' | 'out_trade_no' | 'contract_id'>,
+      outTradeNo: string,
+      now: Date,
+      requeryAt: Date,
+    ): Promise<number | undefined> {
+      const r = await sql<{ attempt_no: number }>`with moved as (
+          update charges set state = 'DEBIT_REQUESTED', attempts = attempts + 1, out_trade_no = ${outTradeNo},
+            next_action_at = ${requeryAt}::timestamptz, updated_at = ${now}::timestamptz
+          where id = ${c.id} and state = ${c.state} and out_trade_no is not distinct from ${c.out_trade_no}::text
+            and exists (select 1 from contracts where id = ${c.contract_id} and state = 'SIGNED')
+          returning id, attempts)
+        insert into charge_attempts (out_trade_no, charge_id, attempt_no, status, created_at, updated_at)
+        select ${outTradeNo}, moved.id, moved.attempts, 'CREATED', ${now}::timestamptz, ${now}::timestamptz
+        from moved
+        returning attempt_no`.execute(db);
+      return r.rows[0]?.attempt_no;
+    },
+
+    /**
+     * WeChat accepted a debit (204, or "duplicate order"): in ONE statement the attempt becomes ACCEPTED unless a
+     * result settled it meanwhile, the period is re-asked about after `requeryAt` only if the attempt is still
+     * open, and the call's event is recorded.
+     */
+    async debitAccepted(
+      c: Pick<ChargeRow, 'id' | 'state'> & { out_trade_no: string },
+      now: Date,
+      requeryAt: Date,
+      code: string | null = null,
+    ): Promise<void> {
+      await sql`with a as (
+          update charge_attempts set status = 'ACCEPTED', updated_at = ${now}::timestamptz
+          where out_trade_no = ${c.out_trade_no} and status in ('CREATED','ACCEPTED')
+          returning out_trade_no),
+        ch as (
+          update charges set next_action_at = ${requeryAt}::timestamptz, updated_at = ${now}::timestamptz
+          where id = ${c.id} and state = ${c.state} and out_trade_no = ${c.out_trade_no}
+            and exists (select 1 from a)
+          returning id)
+        insert into charge_events (id, charge_id, at, call, outcome, out_trade_no, code)
+        values (${newId('ev')}, ${c.id}, ${now}::timestamptz, 'debit', 'ok', ${c.out_trade_no}, ${code}::text)`.execute(
+        db,
+      );
+    },
+
+    /** A notice WeChat accepted: the period's move (compare-and-set) and the event in ONE statement. */
+    async noticeSent(
+      c: Pick<ChargeRow, 'id' | 'state' | 'out_trade_no'>,
+      set: { state: ChargeState; notice_day: string; next_action_at: Date },
+      now: Date,
+      detail: string,
+    ): Promise<void> {
+      await sql`with u as (
+          update charges set state = ${set.state}, notice_day = ${set.notice_day},
+            next_action_at = ${set.next_action_at}::timestamptz, updated_at = ${now}::timestamptz
+          where id = ${c.id} and state = ${c.state} and out_trade_no is not distinct from ${c.out_trade_no}::text
+          returning id)
+        insert into charge_events (id, charge_id, at, call, outcome, detail)
+        values (${newId('ev')}, ${c.id}, ${now}::timestamptz, 'notice', 'ok', ${detail})`.execute(db);
+    },
+
+    /**
+     * The attempt of `outTradeNo` and its period, the period locked (FOR UPDATE), with the contract's state,
+     * in one statement: what applying WeChat's word on an order needs.
+     */
+    async lockByAttempt(
+      trx: Trx,
+      outTradeNo: string,
+    ): Promise<
+      | {
+          attempt: Pick<AttemptRow, 'out_trade_no' | 'status' | 'charge_id'>;
+          charge: ChargeRow;
+          contractState: string | null;
+        }
+      | undefined
+    > {
+      const r = await sql<
+        ChargeRow & { attempt_status: AttemptRow['status']; contract_state: string | null }
+      >`
+        select c.*, a.status as attempt_status, ct.state as contract_state
+        from charge_attempts a
+        join charges c on c.id = a.charge_id
+        left join contracts ct on ct.id = c.contract_id
+        where a.out_trade_no = ${outTradeNo}
+        for update of c`.execute(trx);
+      const row = r.rows[0];
+      if (!row) return undefined;
+      const { attempt_status, contract_state, ...charge } = row;
+      return {
+        attempt: { out_trade_no: outTradeNo, status: attempt_status, charge_id: charge.id },
+        charge,
+        contractState: contract_state,
+      };
     },
 
     /**

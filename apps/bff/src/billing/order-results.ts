@@ -39,10 +39,9 @@ export async function applyOrder(
   order: EduOrder,
 ): Promise<ApplyOutcome> {
   const { ledger, now } = o;
-  const attempt = await ledger.attempt(trx, order.out_trade_no);
-  if (!attempt) return 'unmatched';
-  const charge = await ledger.lockCharge(trx, attempt.charge_id);
-  if (!charge) return 'unmatched';
+  const locked = await ledger.lockByAttempt(trx, order.out_trade_no);
+  if (!locked) return 'unmatched';
+  const { attempt, charge, contractState } = locked;
   const final =
     attempt.status === 'SUCCESS' || attempt.status === 'PAY_FAIL' || attempt.status === 'REJECTED';
   const state = order.trade_state;
@@ -121,7 +120,7 @@ export async function applyOrder(
         )
         .where('id', '=', charge.id)
         .execute();
-      await ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now);
+      await ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now, contractState);
     } else if (charge.state === 'FAILED' || charge.state === 'CANCELLED') {
       // A debit whose outcome was unknown when the period had to close landed after all: the money moved, so
       // the period is PAID (the one move out of a closed state), flagged PAID_LATE for staff (a CANCELLED one
@@ -135,7 +134,7 @@ export async function applyOrder(
         .where('state', '=', charge.state)
         .execute();
       await warn('PAID_LATE', 'billing: a debit landed after its period closed', `period was ${was}`);
-      await ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now);
+      await ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now, contractState);
     } else if (charge.state === 'PAID') {
       // A second order of a paid period: never created by this cycle (one number at a time); loud if WeChat says so.
       await warn(
