@@ -231,6 +231,9 @@ export function createChargeCycle(d: CycleDeps) {
     const now = date();
     if (order) {
       const o = order;
+      // The common case (SUCCESS of the open attempt, the period's amount) in one statement; anything else
+      // goes through applyOrder.
+      if (o.trade_state === 'SUCCESS' && (await ledger.paidByQuery(c, o, d.termsOf(c.plan_key), now))) return;
       await ledger.transaction((trx) =>
         applyOrder(
           trx,

@@ -32,6 +32,42 @@ export interface NewEvent {
   detail?: string | null;
 }
 
+/** A new SCHEDULED period of `due` (due on its notice day, at the contract's offset in the spread window). */
+function newPeriod(
+  id: string,
+  contractId: string,
+  planKey: string,
+  due: string,
+  t: BillingTerms,
+  now: Date,
+  spreadSeconds = 0,
+) {
+  return {
+    id,
+    contract_id: contractId,
+    plan_key: planKey,
+    period: periodOf(due),
+    due_date: due,
+    amount: t.amount,
+    currency: t.currency,
+    description: t.description,
+    state: 'SCHEDULED' as const,
+    notice_day: null,
+    attempts: 0,
+    out_trade_no: null,
+    transaction_id: null,
+    failure_code: null,
+    failure_reason: null,
+    next_action_at: noticeAt(due, t, spreadOffset(contractId, spreadSeconds)),
+    created_at: now,
+    updated_at: now,
+    paid_at: null,
+    closed_at: null,
+    staff_attempts: 0,
+    retry_until: null,
+  };
+}
+
 /**
  * The ledger's statements. Every state change is a compare-and-set on the current state (and attempt), so
  * two replicas working the same period at once cannot both move it, and no state ever goes back.
@@ -98,30 +134,7 @@ export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) 
       const id = newId('ch');
       const inserted = trx
         .insertInto('charges')
-        .values({
-          id,
-          contract_id: contractId,
-          plan_key: planKey,
-          period: periodOf(due),
-          due_date: due,
-          amount: t.amount,
-          currency: t.currency,
-          description: t.description,
-          state: 'SCHEDULED',
-          notice_day: null,
-          attempts: 0,
-          out_trade_no: null,
-          transaction_id: null,
-          failure_code: null,
-          failure_reason: null,
-          next_action_at: noticeAt(due, t, spreadOffset(contractId, o.spreadSeconds ?? 0)),
-          created_at: now,
-          updated_at: now,
-          paid_at: null,
-          closed_at: null,
-          staff_attempts: 0,
-          retry_until: null,
-        })
+        .values(newPeriod(id, contractId, planKey, due, t, now, o.spreadSeconds ?? 0))
         .onConflict((oc) => oc.doNothing())
         .returning('id');
       // The row and its 'plan' event in one statement (the event only if the row was new).
@@ -142,6 +155,65 @@ export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) 
             ]),
         )
         .execute();
+    },
+
+    /**
+     * WeChat's order query says SUCCESS for the period's current, still open attempt, with the period's amount:
+     * in ONE statement the period becomes PAID (compare-and-set: still DEBIT_REQUESTED with this number and
+     * amount, the attempt still CREATED or ACCEPTED), the attempt SUCCESS, the event, and the next period (with
+     * its event) if the contract is still SIGNED. False when anything differs: the caller then applies the order
+     * through applyOrder, which handles every other case (late, mismatched, settled meanwhile).
+     */
+    async paidByQuery(
+      c: ChargeRow & { out_trade_no: string },
+      order: {
+        transaction_id?: string;
+        success_time?: string;
+        trade_state_description?: string;
+        amount: { total: number };
+      },
+      terms: BillingTerms | undefined,
+      now: Date,
+    ): Promise<boolean> {
+      const paidAt = order.success_time ? new Date(Date.parse(order.success_time) || now.getTime()) : now;
+      const nextDue = dueDay(c.due_date, 1);
+      const n = terms
+        ? newPeriod(newId('ch'), c.contract_id, c.plan_key, nextDue, terms, now, o.spreadSeconds ?? 0)
+        : undefined;
+      const r = await sql<{ paid: number }>`with paid as (
+          update charges set state = 'PAID', transaction_id = ${order.transaction_id ?? null}::text,
+            paid_at = ${paidAt}::timestamptz, closed_at = ${now}::timestamptz, updated_at = ${now}::timestamptz
+          where id = ${c.id} and state = 'DEBIT_REQUESTED' and out_trade_no = ${c.out_trade_no}
+            and amount = ${order.amount.total}::int
+            and exists (select 1 from charge_attempts
+              where out_trade_no = ${c.out_trade_no} and status in ('CREATED','ACCEPTED'))
+          returning id, contract_id),
+        a as (
+          update charge_attempts set status = 'SUCCESS', trade_state = 'SUCCESS', reason = null,
+            transaction_id = ${order.transaction_id ?? null}::text, updated_at = ${now}::timestamptz
+          where out_trade_no = ${c.out_trade_no} and exists (select 1 from paid)),
+        e as (
+          insert into charge_events (id, charge_id, at, call, outcome, out_trade_no, code, detail)
+          select ${newId('ev')}::text, paid.id, ${now}::timestamptz, 'query', 'applied', ${c.out_trade_no}::text, 'SUCCESS',
+            ${order.trade_state_description ?? null}::text
+          from paid),
+        nx as (
+          insert into charges (id, contract_id, plan_key, period, due_date, amount, currency, description, state,
+            attempts, next_action_at, created_at, updated_at, staff_attempts)
+          select ${n?.id ?? null}::text, paid.contract_id, ${c.plan_key}::text, ${n?.period ?? null}::text,
+            ${n?.due_date ?? null}::text, ${n?.amount ?? null}::int, ${n?.currency ?? null}::text,
+            ${n?.description ?? null}::text, 'SCHEDULED', 0, ${n?.next_action_at ?? null}::timestamptz,
+            ${now}::timestamptz, ${now}::timestamptz, 0
+          from paid join contracts ct on ct.id = paid.contract_id and ct.state = 'SIGNED'
+          where ${n !== undefined}::boolean
+          on conflict do nothing
+          returning id),
+        ne as (
+          insert into charge_events (id, charge_id, at, call, outcome, detail)
+          select ${newId('ev')}::text, nx.id, ${now}::timestamptz, 'plan', 'ok', ${`period ${periodOf(nextDue)} due ${nextDue}`}::text
+          from nx)
+        select count(*)::int as paid from paid`.execute(db);
+      return (r.rows[0]?.paid ?? 0) > 0;
     },
 
     /** The next period after a resolved one, if the contract is still signed. */
