@@ -67,7 +67,14 @@ export async function applyOrder(
       .execute();
 
   if (state === 'SUCCESS' || state === 'REFUND') {
-    if (attempt.status === 'SUCCESS') return 'unchanged';
+    // The period row is read under lock (fresh); the attempt's status came with it but may predate a result
+    // applied meanwhile by the other path (query vs notification), so a period already paid by this very
+    // number is a duplicate too.
+    if (
+      attempt.status === 'SUCCESS' ||
+      (charge.state === 'PAID' && charge.out_trade_no === order.out_trade_no)
+    )
+      return 'unchanged';
     if (final) {
       // Cannot happen with a faithful WeChat (PAY_FAIL is final); kept visible, never silently merged.
       o.warn?.(
@@ -135,7 +142,7 @@ export async function applyOrder(
         .execute();
       await warn('PAID_LATE', 'billing: a debit landed after its period closed', `period was ${was}`);
       await ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now, contractState);
-    } else if (charge.state === 'PAID') {
+    } else if (charge.state === 'PAID' && charge.out_trade_no !== order.out_trade_no) {
       // A second order of a paid period: never created by this cycle (one number at a time); loud if WeChat says so.
       await warn(
         'CHARGED_TWICE',
