@@ -1,9 +1,11 @@
-import { ApiError, type EduBillingApi, type EduOrder } from '@qianyue/wechatpay';
+import type { EduBillingApi, EduOrder } from '@qianyue/wechatpay';
 import { addDays, chinaDay, dayStart, daysBetween, spreadOffset } from './calendar.ts';
+import { attempt, type Outcome } from './call-outcome.ts';
 import { type Ledger, newOutTradeNo, noticeAt } from './ledger.ts';
 import { afterFailedAttempt, applyOrder, attemptLimit, lastDay, type Warn } from './order-results.ts';
 import type { BillingAccount, BillingSettings, BillingTerms } from './settings.ts';
-import type { AttemptRow, ChargeRow, ClaimedRow } from './tables.ts';
+import type { ChargeRow, ClaimedRow } from './tables.ts';
+import { createUnknownDebits } from './unknown-debits.ts';
 
 export interface CycleDeps {
   ledger: Ledger;
@@ -23,27 +25,6 @@ export interface CycleDeps {
   warn?: Warn;
 }
 
-type Outcome = { ok: true } | { ok: false; known: boolean; code: string; message?: string; status?: number };
-
-/** A WeChat call's outcome: ok, a definite refusal (4xx other than 429), or unknown (timeout, 5xx, 429…). */
-async function attempt(fn: () => Promise<void>): Promise<Outcome> {
-  try {
-    await fn();
-    return { ok: true };
-  } catch (err) {
-    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
-      return {
-        ok: false,
-        known: true,
-        code: err.apiCode ?? `HTTP_${err.status}`,
-        message: err.apiMessage,
-        status: err.status,
-      };
-    }
-    return { ok: false, known: false, code: (err as { code?: string }).code ?? 'UNKNOWN' };
-  }
-}
-
 /**
  * One step of one claimed period: whatever is due now (notice, debit, asking WeChat about an attempt, retry,
  * give up, cancel). The period was claimed with a lease; every move below is a compare-and-set, and the only
@@ -51,6 +32,7 @@ async function attempt(fn: () => Promise<void>): Promise<Outcome> {
  */
 export function createChargeCycle(d: CycleDeps) {
   const { ledger, settings } = d;
+  const { closeUnknown, followUpUnknown } = createUnknownDebits(d);
   const date = () => new Date(d.now() * 1000);
   const later = (seconds: number) => new Date((d.now() + seconds) * 1000);
   /** The contract's place in the spread window of its day (0 without BILLING_SPREAD_SECONDS). */
@@ -282,88 +264,6 @@ export function createChargeCycle(d: CycleDeps) {
       return sendNotice(c, signed.wechat_contract_id!);
     }
     await closeUnknown(c, signed ? 'FAILED' : 'CANCELLED');
-  }
-
-  /**
-   * The period can wait no longer (its last day passed, or its contract ended) while its debit's outcome is
-   * unknown: it closes without any new number; the attempt stays CREATED, marked PERIOD_CLOSED, and is still
-   * asked about (followUpUnknown) and still takes a late result notification (PAID_LATE).
-   */
-  async function closeUnknown(c: ChargeRow & { out_trade_no: string }, state: 'FAILED' | 'CANCELLED') {
-    const now = date();
-    const code = state === 'FAILED' ? 'OUTCOME_UNKNOWN' : 'CONTRACT_ENDED';
-    const reason = `debit ${c.out_trade_no} not found at WeChat; still watched for a late result`;
-    await ledger.transaction(async (trx) => {
-      const moved = await ledger.update(trx, c, {
-        state,
-        failure_code: code,
-        failure_reason: reason,
-        closed_at: now,
-        updated_at: now,
-      });
-      if (!moved) return;
-      await trx
-        .updateTable('charge_attempts')
-        .set({ reason: 'PERIOD_CLOSED', updated_at: now })
-        .where('out_trade_no', '=', c.out_trade_no)
-        .where('status', 'in', ['CREATED', 'ACCEPTED'])
-        .execute();
-      await ledger.event(
-        c.id,
-        now,
-        {
-          call: state === 'FAILED' ? 'give-up' : 'cancel',
-          outcome: 'applied',
-          outTradeNo: c.out_trade_no,
-          code,
-          detail: reason,
-        },
-        trx,
-      );
-      if (state === 'FAILED') await ledger.insertNextPeriod(trx, c, d.termsOf(c.plan_key), now);
-    });
-  }
-
-  /** Asks WeChat again about one debit of a closed period whose outcome was unknown (see closeUnknown). */
-  async function followUpUnknown(a: AttemptRow): Promise<void> {
-    const charge = await ledger.db
-      .selectFrom('charges')
-      .selectAll()
-      .where('id', '=', a.charge_id)
-      .executeTakeFirst();
-    if (!charge) return;
-    await d.budget();
-    const now = date();
-    try {
-      const sub = account(charge).sub_mchid;
-      const o = await d.api.orderByOutTradeNo(a.out_trade_no, sub ? { sub_mchid: sub } : undefined);
-      await ledger.transaction((trx) =>
-        applyOrder(
-          trx,
-          { ledger, settings, termsOf: d.termsOf, now, source: 'query', ...(d.warn ? { warn: d.warn } : {}) },
-          o,
-        ),
-      );
-    } catch (err) {
-      const f = (await attempt(() => Promise.reject(err))) as Extract<Outcome, { ok: false }>;
-      const notFound = f.known && settings.orderNotFoundCodes.includes(f.code);
-      if (notFound && now.getTime() - a.created_at.getTime() > settings.unknownFollowUpDays * 86_400_000) {
-        // Long enough: no more queries (a result notification is still applied). Status stays CREATED.
-        await ledger.db
-          .updateTable('charge_attempts')
-          .set({ reason: 'PERIOD_CLOSED_UNSEEN', updated_at: now })
-          .where('out_trade_no', '=', a.out_trade_no)
-          .where('status', '=', 'CREATED')
-          .execute();
-        await ledger.event(charge.id, now, {
-          call: 'query',
-          outcome: 'unseen',
-          outTradeNo: a.out_trade_no,
-          code: f.code,
-          detail: `not found after ${settings.unknownFollowUpDays} days; no more queries`,
-        });
-      }
-    }
   }
 
   return {
