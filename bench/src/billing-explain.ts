@@ -4,15 +4,25 @@ import pg from 'pg';
  * Issue 16: the scheduler's PostgreSQL work per period must not grow with history. A ledger with history
  * (PAID periods and their attempts) and one open period per contract, a tenth of them due, then EXPLAIN (ANALYZE,
  * BUFFERS) of the statements the scheduler runs per pass — each inside a transaction rolled back. The
- * per-period statements (lock a charge, read an attempt, compare-and-set) are primary-key lookups.
+ * per-period statements (the compare-and-set CTEs of ledger.ts) touch rows by primary key.
  */
 const STATEMENTS: Array<{ name: string; sql: string; before?: string }> = [
   {
     name: 'claimDue (ledger.ts)',
-    sql: `update charges set next_action_at = now() + interval '2 minutes'
+    sql: `with claimed as (update charges set next_action_at = now() + interval '2 minutes'
       where id in (select id from charges
         where state in ('SCHEDULED','NOTICE_SENT','DEBIT_REQUESTED') and next_action_at <= '2001-01-01'::timestamptz
-        order by next_action_at limit 100 for update skip locked) returning *`,
+        order by next_action_at limit 100 for update skip locked) returning *)
+      select claimed.*, ct.state as contract_state, ct.wechat_contract_id, a.status as attempt_status
+      from claimed left join contracts ct on ct.id = claimed.contract_id
+      left join charge_attempts a on a.out_trade_no = claimed.out_trade_no order by claimed.next_action_at`,
+  },
+  {
+    name: 'claimUnknownOfClosed (ledger.ts, migration 0012)',
+    sql: `update charge_attempts set updated_at = now() where out_trade_no in (
+        select out_trade_no from charge_attempts
+        where reason = 'PERIOD_CLOSED' and status in ('CREATED','ACCEPTED') and updated_at <= now() - interval '1 hour'
+        order by updated_at limit 100 for update skip locked) returning *`,
   },
   {
     name: 'planNewContracts (ledger.ts)',

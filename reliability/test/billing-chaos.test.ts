@@ -16,8 +16,10 @@ import { reportPart } from '../src/report.ts';
 /*
  * The billing cycle under every fault the sandbox has: 5xx before and after processing and timeouts after
  * processing on the notice, debit and order-query routes; dropped, duplicated, concurrently duplicated and
- * reordered result notifications; PAY_FAIL and slow (ACCEPTED) outcomes; users terminating mid-cycle; two
- * BFF replicas on one PostgreSQL. The invariants are computed from what WeChat (the sandbox) holds.
+ * reordered result notifications; PAY_FAIL and slow (ACCEPTED) outcomes; debits that land late (taken in,
+ * answered 500, invisible to queries until landed at a random later step: after a "not found", a resend, or
+ * their period's close); users terminating mid-cycle; two BFF replicas on one PostgreSQL. The invariants are
+ * computed from what WeChat (the sandbox) holds, every order mapped to its period through the attempts ledger.
  */
 const USERS = 16;
 const PERIODS = 4;
@@ -63,6 +65,20 @@ pgDescribe('billing chaos')('billing cycle under faults (two replicas, PostgreSQ
       });
       await h.control('POST', `/billing/contracts/${u.wechatContractId}/outcomes`, { outcomes });
     }
+    // Some users' first debits land late (after "not found", a resend, or even their period's close).
+    for (const u of users) {
+      if (rnd.next() < 0.3)
+        await h.control('POST', `/billing/contracts/${u.wechatContractId}/hold`, {
+          count: 1 + Math.floor(rnd.next() * 2),
+        });
+    }
+    let landedLate = 0;
+    let mergedLate = 0;
+    const land = async () => {
+      const r = await h.control<{ landed: string[]; merged: string[] }>('POST', '/billing/held/land');
+      landedLate += r.body.landed.length;
+      mergedLate += r.body.merged.length;
+    };
     await h.control('PUT', '/billing', { settleAfterMs: 30 });
     const route = { systemErrorRate: 0.1, systemErrorAfterRate: 0.1, timeoutAfterRate: 0.05, timeoutMs: 900 };
     await h.control('PUT', '/faults', {
@@ -96,6 +112,7 @@ pgDescribe('billing chaos')('billing cycle under faults (two replicas, PostgreSQ
             terminatedAt.set(u.wechatContractId, h.clock.now());
           }
         }
+        if (rnd.next() < 0.06) await land();
         await new Promise((r) => setTimeout(r, 40)); // results and notifications in flight land
       }
       const next = new Date(Date.parse(`${due}T00:00:00Z`));
@@ -104,6 +121,7 @@ pgDescribe('billing chaos')('billing cycle under faults (two replicas, PostgreSQ
     }
     // Faults off, then a last sweep so everything in flight is resolved.
     await h.control('DELETE', '/faults');
+    await land();
     for (let i = 0; i < 3; i++) {
       h.clock.set(h.clock.now() + HOUR);
       await both();
@@ -143,10 +161,14 @@ pgDescribe('billing chaos')('billing cycle under faults (two replicas, PostgreSQ
           `/billing/notices?contractId=${u.wechatContractId}`,
         )
       ).body.notices;
+      // Every number the ledger ever used for a period (not only its current one): a second order under an
+      // older number would otherwise hide as a period of its own.
+      const periodOf = new Map<string, string>();
+      for (const c of rows)
+        for (const a of await h.app.billing.ledger.attemptsOf(c.id)) periodOf.set(a.out_trade_no, c.period);
       const byPeriod = new Map<string, number>();
       for (const o of orders.filter((x) => x.trade_state === 'SUCCESS')) {
-        const charge = rows.find((c) => c.out_trade_no === o.out_trade_no);
-        const key = charge?.period ?? `unknown:${o.out_trade_no}`;
+        const key = periodOf.get(o.out_trade_no) ?? `unknown:${o.out_trade_no}`;
         byPeriod.set(key, (byPeriod.get(key) ?? 0) + 1);
         const day = new Date((o.createdAt + 8 * HOUR) * 1000).toISOString().slice(0, 10);
         const lead = (n: { day: string }) => Math.round((Date.parse(day) - Date.parse(n.day)) / 86_400_000);
@@ -157,9 +179,7 @@ pgDescribe('billing chaos')('billing cycle under faults (two replicas, PostgreSQ
       for (const n of byPeriod.values()) if (n > 1) twice += n - 1;
       // Every SUCCESS order is a PAID period of the ledger, and every PAID period has its SUCCESS order.
       expect(rows.filter((c) => c.state === 'PAID').length).toBe(
-        orders.filter(
-          (o) => o.trade_state === 'SUCCESS' && rows.some((c) => c.out_trade_no === o.out_trade_no),
-        ).length,
+        orders.filter((o) => o.trade_state === 'SUCCESS' && periodOf.has(o.out_trade_no)).length,
       );
     }
     const faults = (await h.control<Record<string, number>>('GET', '/faults/stats')).body;
@@ -168,7 +188,8 @@ pgDescribe('billing chaos')('billing cycle under faults (two replicas, PostgreSQ
       `[reliability] billing: charged twice = ${twice}, charged without notice = ${withoutNotice}, ` +
         `charged after termination = ${afterTermination}, periods unresolved = ${unresolved} ` +
         `(users ${USERS}, periods ${periods}: paid ${paid}, failed ${failed}, cancelled ${cancelled}; ` +
-        `debits ${debits}; faults ${faultCount} ${JSON.stringify(faults)}; terminated ${terminatedAt.size})`,
+        `debits ${debits}; landed late ${landedLate}, merged into a resend ${mergedLate}; ` +
+        `faults ${faultCount} ${JSON.stringify(faults)}; terminated ${terminatedAt.size})`,
     );
     reportPart('billing-chaos', {
       users: USERS,
@@ -181,6 +202,8 @@ pgDescribe('billing chaos')('billing cycle under faults (two replicas, PostgreSQ
       chargedWithoutNotice: withoutNotice,
       chargedAfterTermination: afterTermination,
       periodsUnresolved: unresolved,
+      debitsLandedLate: landedLate,
+      debitsMergedIntoResend: mergedLate,
       faultsInjected: faults,
     });
     expect(twice).toBe(0);

@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRequestBudget, GRANT_GUARD_MS } from '../src/billing/budget.ts';
+import { asBillingDb, type BillingDb } from '../src/billing/tables.ts';
+import { createDatabase, migrateToLatest } from '../src/db/create-database.ts';
 import { charges, chinaMidnight, signEdu, startBillingHarness, startReplica } from './helpers/billing.ts';
 import { type Harness, LogCapture } from './helpers/harness.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
@@ -59,3 +63,68 @@ describe.runIf(available)(
     }, 60_000);
   },
 );
+
+/** A fake wall clock: each read lets 1 ms pass (code takes time), sleep jumps ahead. */
+function fakeTime(startMs: number, script: number[] = []) {
+  const t = { now: startMs };
+  return {
+    t,
+    nowMs: () => {
+      const next = script.shift();
+      if (next !== undefined) t.now = next;
+      else t.now++;
+      return t.now;
+    },
+    sleep: async (ms: number) => {
+      const target = t.now + ms;
+      await Promise.resolve();
+      t.now = Math.max(t.now, target);
+    },
+  };
+}
+
+describe('the request budget never lets a grant spill into the next second (PGlite, injected time)', () => {
+  let db: BillingDb;
+  beforeEach(async () => {
+    const k = createDatabase('memory://');
+    await migrateToLatest(k);
+    db = asBillingDb(k);
+  });
+  afterEach(async () => db.destroy());
+  const used = async () =>
+    Object.fromEntries(
+      (
+        await sql<{ second: string; used: number }>`select second, used from billing_request_budget`.execute(
+          db,
+        )
+      ).rows.map((r) => [Number(r.second), r.used]),
+    );
+
+  it('10 callers arriving 5 ms before a second ends at budget 5: calls landing up to 40 ms later stay ≤ 5 per second', async () => {
+    const clock = fakeTime(995);
+    const take = createRequestBudget({ db, perSecond: 5, nowMs: clock.nowMs, sleep: clock.sleep });
+    const landed: number[] = [];
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        await take();
+        landed.push(Math.floor((clock.t.now + 40) / 1000)); // the call reaches WeChat 40 ms after its grant
+      }),
+    );
+    const perSecond = new Map<number, number>();
+    for (const s of landed) perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+    expect(landed).toHaveLength(10);
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(5);
+    // Nothing was granted in the guarded end of second 0.
+    expect((await used())[0]).toBeUndefined();
+  });
+
+  it('a grant that comes back past the guard is dropped (still counted) and asked again in the next second', async () => {
+    // Asked at 940 ms (inside second 0), answered at 960 ms (inside the last GRANT_GUARD_MS of it).
+    const clock = fakeTime(0, [940, 960]);
+    const take = createRequestBudget({ db, perSecond: 5, nowMs: clock.nowMs, sleep: clock.sleep });
+    await take();
+    expect(clock.t.now).toBeGreaterThanOrEqual(1000);
+    expect(await used()).toEqual({ 0: 1, 1: 1 });
+    expect(GRANT_GUARD_MS).toBeGreaterThan(40);
+  });
+});

@@ -89,8 +89,21 @@ export interface Order {
   successAt?: number;
 }
 
+/** A debit WeChat took in (checked, notice spent) whose order is not visible yet: it lands on demand. */
+export interface HeldDebit {
+  key: string;
+  order: Order;
+  outcome: DebitOutcome;
+}
+
 export interface BillingState {
   settings: BillingSettings;
+  /** contract id → how many of its next debits are held back ("accepted late"). */
+  holds: Map<string, number>;
+  /** Held debits in arrival order, until /__sandbox/billing/held/land. */
+  held: HeldDebit[];
+  /** Lands every held debit (set by the debit routes): a number that has an order by now stays that one order. */
+  landHeld(): { landed: string[]; merged: string[] };
   notices: Map<string, Notice[]>;
   /** `${mchId}|${outTradeNo}` → order. */
   orders: Map<string, Order>;
@@ -115,6 +128,9 @@ export function createBillingState(): BillingState {
   let counter = 0;
   const s: BillingState = {
     settings: { ...DEFAULT_BILLING_SETTINGS },
+    holds: new Map(),
+    held: [],
+    landHeld: () => ({ landed: [], merged: [] }),
     notices: new Map(),
     orders: new Map(),
     byTransactionId: new Map(),

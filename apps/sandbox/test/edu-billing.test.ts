@@ -108,6 +108,44 @@ describe('edu-papay debit cycle in the sandbox', () => {
     expect((await debit(sb, contractId, 'QYB0002', rx.url)).status).toBe(400);
   });
 
+  it('a held debit answers 500 and stays invisible; landed later it is one order; a resend meanwhile absorbs it', async () => {
+    const contractId = await signed(sb, 'oBillHold');
+    await notice(sb, contractId);
+    clock.t += DAY;
+    expect(
+      (await control(sb.url, 'POST', `/billing/contracts/${contractId}/hold`, { count: 2 })).json.held,
+    ).toBe(2);
+    // Taken in, but the caller learns nothing and a query finds no order.
+    expect((await debit(sb, contractId, 'QYH0001', rx.url)).status).toBe(500);
+    expect((await order(sb, 'QYH0001')).status).toBe(404);
+    // Lands after that "no such order": the order appears, its result is notified.
+    expect((await control(sb.url, 'POST', '/billing/held/land')).json).toEqual({
+      landed: ['QYH0001'],
+      merged: [],
+    });
+    expect((await order(sb, 'QYH0001')).json.trade_state).toBe('SUCCESS');
+    expect(JSON.parse(decrypt(JSON.parse((await rx.waitFor(1))[0]!.body).resource)).out_trade_no).toBe(
+      'QYH0001',
+    );
+    // Second held debit (fresh notice), resent with the same number before it lands: one order.
+    await notice(sb, contractId);
+    clock.t += DAY;
+    expect((await debit(sb, contractId, 'QYH0002', rx.url)).status).toBe(500);
+    await notice(sb, contractId);
+    clock.t += DAY;
+    expect((await debit(sb, contractId, 'QYH0002', rx.url)).status).toBe(204);
+    expect((await control(sb.url, 'POST', '/billing/held/land')).json).toEqual({
+      landed: [],
+      merged: ['QYH0002'],
+    });
+    const orders = (await control(sb.url, 'GET', `/billing/orders?contractId=${contractId}`)).json
+      .orders as Array<{ out_trade_no: string }>;
+    expect(orders.map((o) => o.out_trade_no).sort()).toEqual(['QYH0001', 'QYH0002']);
+    expect(
+      (await control(sb.url, 'POST', `/billing/contracts/${contractId}/hold`, { count: 0 })).status,
+    ).toBe(400);
+  });
+
   it('a notice 4 days old does not qualify; an unknown order is 404; a terminated contract takes no notice', async () => {
     const contractId = await signed(sb, 'oBill2');
     await notice(sb, contractId);

@@ -5,8 +5,9 @@ import type pg from 'pg';
 /*
  * The billing benchmark's baseline: a bare loop over one batch of periods that makes the SAME WeChat calls as
  * the product's scheduler (notice, debit, order query; the same client, so the same signing and answer
- * verification) and the SAME ledger writes (rows and events, in the product's transactions) with the raw `pg`
- * driver, and nothing else: no claim, no lease, no compare-and-set re-reads, no contract re-check.
+ * verification) and the SAME ledger writes (rows and events) with the raw `pg` driver in as few round trips as
+ * the writes allow — each step's writes in ONE statement (data-modifying CTEs), as the product folds its own —
+ * and nothing else: no claim, no lease, no compare-and-set, no contract re-check.
  * Its periods use their own plan key, so the product's scheduler never sees them.
  */
 export const BARE_PLAN = 'edu-bare';
@@ -22,35 +23,8 @@ interface BarePeriod {
   outTradeNo?: string;
 }
 
-const event = (c: pg.ClientBase, charge: string, at: Date, call: string, outcome: string, o?: string) =>
-  c.query(
-    'insert into charge_events (id, charge_id, at, call, outcome, out_trade_no) values ($1,$2,$3,$4,$5,$6)',
-    [id('ev'), charge, at, call, outcome, o ?? null],
-  );
-
-async function insertCharge(c: pg.ClientBase, contract: string, due: string, at: Date): Promise<string> {
-  const charge = id('ch');
-  await c.query(
-    `insert into charges (id, contract_id, plan_key, period, due_date, amount, currency, description, state,
-       attempts, next_action_at, created_at, updated_at)
-     values ($1,$2,$3,$4,$5,9900,'CNY','月度课程费','SCHEDULED',0,$6,$7,$7) on conflict do nothing`,
-    [charge, contract, BARE_PLAN, due.slice(0, 7), due, PARKED, at],
-  );
-  await event(c, charge, at, 'plan', 'ok');
-  return charge;
-}
-
-async function tx<T>(c: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  await c.query('begin');
-  try {
-    const r = await fn();
-    await c.query('commit');
-    return r;
-  } catch (err) {
-    await c.query('rollback');
-    throw err;
-  }
-}
+const CHARGE_COLUMNS = `id, contract_id, plan_key, period, due_date, amount, currency, description, state,
+  attempts, next_action_at, created_at, updated_at`;
 
 export function createBareLoop(o: {
   client: pg.ClientBase;
@@ -65,10 +39,14 @@ export function createBareLoop(o: {
       const out: BarePeriod[] = [];
       for (const k of contracts) {
         const at = o.now();
-        const charge = await tx(c, async () => {
-          await c.query('update contracts set billing_planned_at = $1 where id = $2', [at, k.id]);
-          return insertCharge(c, k.id, due, at);
-        });
+        const charge = id('ch');
+        await c.query(
+          `with k as (update contracts set billing_planned_at = $1 where id = $2),
+             ch as (insert into charges (${CHARGE_COLUMNS})
+               values ($3,$2,$4,$5,$6,9900,'CNY','月度课程费','SCHEDULED',0,$7,$1,$1) on conflict do nothing returning id)
+           insert into charge_events (id, charge_id, at, call, outcome) select $8, id, $1, 'plan', 'ok' from ch`,
+          [at, k.id, charge, BARE_PLAN, due.slice(0, 7), due, PARKED, id('ev')],
+        );
         out.push({ charge, contract: k.id, wechatContract: k.wechatContract });
       }
       return out;
@@ -78,10 +56,11 @@ export function createBareLoop(o: {
         await api.sendNotice(p.wechatContract, { appid: o.appid });
         const at = o.now();
         await c.query(
-          `update charges set state = 'NOTICE_SENT', notice_day = $1, next_action_at = $2, updated_at = $3 where id = $4`,
-          [at.toISOString().slice(0, 10), PARKED, at, p.charge],
+          `with u as (update charges set state = 'NOTICE_SENT', notice_day = $1, next_action_at = $2, updated_at = $3
+             where id = $4)
+           insert into charge_events (id, charge_id, at, call, outcome) values ($5, $4, $3, 'notice', 'ok')`,
+          [at.toISOString().slice(0, 10), PARKED, at, p.charge, id('ev')],
         );
-        await event(c, p.charge, at, 'notice', 'ok');
       }
     },
     async debits(periods: BarePeriod[]) {
@@ -89,17 +68,13 @@ export function createBareLoop(o: {
         const at = o.now();
         const outTradeNo = otn();
         p.outTradeNo = outTradeNo;
-        await tx(c, async () => {
-          await c.query(
-            `insert into charge_attempts (out_trade_no, charge_id, attempt_no, status, created_at, updated_at)
-             values ($1,$2,1,'CREATED',$3,$3)`,
-            [outTradeNo, p.charge, at],
-          );
-          await c.query(
-            `update charges set state = 'DEBIT_REQUESTED', attempts = 1, out_trade_no = $1, updated_at = $2 where id = $3`,
-            [outTradeNo, at, p.charge],
-          );
-        });
+        await c.query(
+          `with u as (update charges set state = 'DEBIT_REQUESTED', attempts = 1, out_trade_no = $1, updated_at = $2
+             where id = $3)
+           insert into charge_attempts (out_trade_no, charge_id, attempt_no, status, created_at, updated_at)
+           values ($1, $3, 1, 'CREATED', $2, $2)`,
+          [outTradeNo, at, p.charge],
+        );
         await api.debit({
           appid: o.appid,
           body: '月度课程费',
@@ -110,10 +85,11 @@ export function createBareLoop(o: {
           amount: { total: 9900, currency: 'CNY' },
           device_information: { device_ip: '127.0.0.1' },
         });
-        await event(c, p.charge, at, 'debit', 'ok', outTradeNo);
         await c.query(
-          `update charge_attempts set status = 'ACCEPTED', updated_at = $1 where out_trade_no = $2`,
-          [at, outTradeNo],
+          `with a as (update charge_attempts set status = 'ACCEPTED', updated_at = $1 where out_trade_no = $2)
+           insert into charge_events (id, charge_id, at, call, outcome, out_trade_no)
+           values ($3, $4, $1, 'debit', 'ok', $2)`,
+          [at, outTradeNo, id('ev'), p.charge],
         );
       }
     },
@@ -121,18 +97,33 @@ export function createBareLoop(o: {
       for (const p of periods) {
         const order = await api.orderByOutTradeNo(p.outTradeNo!);
         const at = o.now();
-        await tx(c, async () => {
-          await c.query(
-            `update charge_attempts set status = 'SUCCESS', trade_state = $1, transaction_id = $2, updated_at = $3 where out_trade_no = $4`,
-            [order.trade_state, order.transaction_id ?? null, at, p.outTradeNo],
-          );
-          await c.query(
-            `update charges set state = 'PAID', transaction_id = $1, paid_at = $2, closed_at = $2, updated_at = $2 where id = $3`,
-            [order.transaction_id ?? null, at, p.charge],
-          );
-          await event(c, p.charge, at, 'query', 'applied', p.outTradeNo);
-          await insertCharge(c, p.contract, nextDue, at);
-        });
+        await c.query(
+          `with a as (update charge_attempts set status = 'SUCCESS', trade_state = $1, transaction_id = $2,
+               updated_at = $3 where out_trade_no = $4),
+             paid as (update charges set state = 'PAID', transaction_id = $2, paid_at = $3, closed_at = $3,
+               updated_at = $3 where id = $5),
+             e as (insert into charge_events (id, charge_id, at, call, outcome, out_trade_no)
+               values ($6, $5, $3, 'query', 'applied', $4)),
+             ch as (insert into charges (${CHARGE_COLUMNS})
+               values ($7,$8,$9,$10,$11,9900,'CNY','月度课程费','SCHEDULED',0,$12,$3,$3) on conflict do nothing
+               returning id)
+           insert into charge_events (id, charge_id, at, call, outcome) select $13, id, $3, 'plan', 'ok' from ch`,
+          [
+            order.trade_state,
+            order.transaction_id ?? null,
+            at,
+            p.outTradeNo,
+            p.charge,
+            id('ev'),
+            id('ch'),
+            p.contract,
+            BARE_PLAN,
+            nextDue.slice(0, 7),
+            nextDue,
+            PARKED,
+            id('ev'),
+          ],
+        );
       }
     },
   };

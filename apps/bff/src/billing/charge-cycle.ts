@@ -1,9 +1,11 @@
-import { ApiError, type EduBillingApi, type EduOrder } from '@qianyue/wechatpay';
+import type { EduBillingApi, EduOrder } from '@qianyue/wechatpay';
 import { addDays, chinaDay, dayStart, daysBetween, spreadOffset } from './calendar.ts';
+import { attempt, type Outcome } from './call-outcome.ts';
 import { type Ledger, newOutTradeNo, noticeAt } from './ledger.ts';
-import { afterFailedAttempt, applyOrder, attemptLimit, lastDay } from './order-results.ts';
+import { afterFailedAttempt, applyOrder, attemptLimit, lastDay, type Warn } from './order-results.ts';
 import type { BillingAccount, BillingSettings, BillingTerms } from './settings.ts';
-import type { ChargeRow } from './tables.ts';
+import type { ChargeRow, ClaimedRow } from './tables.ts';
+import { createUnknownDebits } from './unknown-debits.ts';
 
 export interface CycleDeps {
   ledger: Ledger;
@@ -19,27 +21,8 @@ export interface CycleDeps {
   budget: () => Promise<void>;
   /** A contract WeChat says is gone: reconcile it (it turns TERMINATED, then its periods are cancelled). */
   contractGone: (contractId: string) => Promise<void>;
-}
-
-type Outcome = { ok: true } | { ok: false; known: boolean; code: string; message?: string; status?: number };
-
-/** A WeChat call's outcome: ok, a definite refusal (4xx other than 429), or unknown (timeout, 5xx, 429…). */
-async function attempt(fn: () => Promise<void>): Promise<Outcome> {
-  try {
-    await fn();
-    return { ok: true };
-  } catch (err) {
-    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
-      return {
-        ok: false,
-        known: true,
-        code: err.apiCode ?? `HTTP_${err.status}`,
-        message: err.apiMessage,
-        status: err.status,
-      };
-    }
-    return { ok: false, known: false, code: (err as { code?: string }).code ?? 'UNKNOWN' };
-  }
+  /** Console-visible warnings (late payments, amount mismatches); ids and amounts only. */
+  warn?: Warn;
 }
 
 /**
@@ -49,6 +32,7 @@ async function attempt(fn: () => Promise<void>): Promise<Outcome> {
  */
 export function createChargeCycle(d: CycleDeps) {
   const { ledger, settings } = d;
+  const { closeUnknown, followUpUnknown } = createUnknownDebits(d);
   const date = () => new Date(d.now() * 1000);
   const later = (seconds: number) => new Date((d.now() + seconds) * 1000);
   /** The contract's place in the spread window of its day (0 without BILLING_SPREAD_SECONDS). */
@@ -85,13 +69,16 @@ export function createChargeCycle(d: CycleDeps) {
     if (r.ok) {
       const today = chinaDay(d.now());
       const debitDay = [c.due_date, addDays(today, settings.noticeLeadDaysMin)].sort()[1]!;
-      await ledger.update(ledger.db, c, {
-        state: c.state === 'SCHEDULED' ? 'NOTICE_SENT' : c.state,
-        notice_day: today,
-        next_action_at: new Date((dayStart(debitDay) + offset(c)) * 1000),
-        updated_at: now,
-      });
-      await ledger.event(c.id, now, { call: 'notice', outcome: 'ok', detail: `debit on ${debitDay}` });
+      await ledger.noticeSent(
+        c,
+        {
+          state: c.state === 'SCHEDULED' ? 'NOTICE_SENT' : c.state,
+          notice_day: today,
+          next_action_at: new Date((dayStart(debitDay) + offset(c)) * 1000),
+        },
+        now,
+        `debit on ${debitDay}`,
+      );
       return;
     }
     await ledger.event(c.id, now, {
@@ -111,50 +98,28 @@ export function createChargeCycle(d: CycleDeps) {
     return lead >= settings.noticeLeadDaysMin && lead <= settings.noticeLeadDaysMax;
   };
 
-  /** Stores a new order number (contract and period re-checked under lock), then debits with it. */
-  async function newAttempt(c: ChargeRow) {
-    const now = date();
+  /**
+   * Stores a new order number, then debits with it. The store is one statement: a compare-and-set on the period
+   * (state and current number unchanged) that only moves while the contract is SIGNED, with the attempt row
+   * inserted from that move; nothing is sent unless it moved.
+   */
+  async function newAttempt(c: ChargeRow, wechatContractId: string) {
     const outTradeNo = newOutTradeNo();
-    const created = await ledger.transaction(async (trx) => {
-      const cur = await ledger.lockCharge(trx, c.id);
-      if (!cur || cur.state !== c.state || cur.out_trade_no !== c.out_trade_no) return undefined;
-      const contract = await ledger.contractOf(trx, c.contract_id);
-      if (contract?.state !== 'SIGNED') return undefined;
-      await trx
-        .insertInto('charge_attempts')
-        .values({
-          out_trade_no: outTradeNo,
-          charge_id: c.id,
-          attempt_no: cur.attempts + 1,
-          status: 'CREATED',
-          trade_state: null,
-          reason: null,
-          transaction_id: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await ledger.update(trx, cur, {
-        state: 'DEBIT_REQUESTED',
-        attempts: cur.attempts + 1,
-        out_trade_no: outTradeNo,
-        // If this replica dies after the call, the next pass asks WeChat about this number first.
-        next_action_at: later(settings.callRetrySeconds),
-        updated_at: now,
-      });
-      return {
-        ...cur,
-        state: 'DEBIT_REQUESTED' as const,
-        attempts: cur.attempts + 1,
-        out_trade_no: outTradeNo,
-      };
-    });
-    if (created) await debit(created);
+    // If this replica dies after the call, the next pass asks WeChat about this number first.
+    const attemptNo = await ledger.startAttempt(c, outTradeNo, date(), later(settings.callRetrySeconds));
+    if (attemptNo === undefined) return;
+    await debit(
+      { ...c, state: 'DEBIT_REQUESTED', attempts: attemptNo, out_trade_no: outTradeNo },
+      wechatContractId,
+    );
   }
 
-  async function debit(c: ChargeRow & { out_trade_no: string }) {
-    const contract = await ledger.contractOf(ledger.db, c.contract_id);
-    if (!contract?.wechat_contract_id) return;
+  /**
+   * Debits with the period's current number. `resend`: the number was sent before with an unknown outcome and
+   * WeChat had no order for it; a refusal of the resend then proves nothing about the first send (it may still
+   * land), so the attempt stays unknown instead of failing.
+   */
+  async function debit(c: ChargeRow & { out_trade_no: string }, wechatContractId: string, resend = false) {
     await d.budget();
     const r = await attempt(() =>
       d.api.debit({
@@ -162,7 +127,7 @@ export function createChargeCycle(d: CycleDeps) {
         body: c.description,
         out_trade_no: c.out_trade_no,
         notify_url: d.notifyUrl(),
-        contract_id: contract.wechat_contract_id!,
+        contract_id: wechatContractId,
         trade_scene: 'EDUCATION_PERIOD',
         amount: { total: c.amount, currency: 'CNY' },
         device_information: { device_ip: settings.deviceIp },
@@ -182,16 +147,7 @@ export function createChargeCycle(d: CycleDeps) {
     const stillOpen = async (status: 'CREATED' | 'ACCEPTED') =>
       (await ledger.attempt(ledger.db, c.out_trade_no))?.status === status;
     if (r.ok || (r.known && settings.duplicateOrderCodes.includes(r.code))) {
-      await ev('ok');
-      const moved = await ledger.db
-        .updateTable('charge_attempts')
-        .set({ status: 'ACCEPTED', updated_at: now })
-        .where('out_trade_no', '=', c.out_trade_no)
-        .where('status', '=', 'CREATED')
-        .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) > 0 || (await stillOpen('ACCEPTED'))) {
-        await reschedule(c, later(settings.acceptedRequerySeconds));
-      }
+      await ledger.debitAccepted(c, now, later(settings.acceptedRequerySeconds), r.ok ? null : r.code);
       return;
     }
     if (!r.known) {
@@ -201,6 +157,17 @@ export function createChargeCycle(d: CycleDeps) {
       return;
     }
     await ev('rejected');
+    if (resend) {
+      // Not "known failed": the first send of this number is still unaccounted for. No new number; a refusal
+      // for want of a notice clears it (the next step sends a fresh one), a contract WeChat says is gone is
+      // reconciled (its period then closes with this number still watched).
+      if (settings.noNoticeCodes.includes(r.code))
+        await ledger.update(ledger.db, c, { notice_day: null, updated_at: now });
+      if (settings.contractGoneCodes.includes(r.code)) await d.contractGone(c.contract_id);
+      if (await stillOpen('CREATED'))
+        await reschedule({ ...c, notice_day: null }, later(settings.callRetrySeconds));
+      return;
+    }
     const balance = settings.balanceCodes.includes(r.code);
     await ledger.transaction(async (trx) => {
       await trx
@@ -246,8 +213,15 @@ export function createChargeCycle(d: CycleDeps) {
     const now = date();
     if (order) {
       const o = order;
+      // The common case (SUCCESS of the open attempt, the period's amount) in one statement; anything else
+      // goes through applyOrder.
+      if (o.trade_state === 'SUCCESS' && (await ledger.paidByQuery(c, o, d.termsOf(c.plan_key), now))) return;
       await ledger.transaction((trx) =>
-        applyOrder(trx, { ledger, settings, termsOf: d.termsOf, now, source: 'query' }, o),
+        applyOrder(
+          trx,
+          { ledger, settings, termsOf: d.termsOf, now, source: 'query', ...(d.warn ? { warn: d.warn } : {}) },
+          o,
+        ),
       );
       if (o.trade_state === 'ACCEPTED')
         await reschedule({ ...c, state: 'DEBIT_REQUESTED' }, later(settings.acceptedRequerySeconds));
@@ -261,45 +235,45 @@ export function createChargeCycle(d: CycleDeps) {
       outTradeNo: c.out_trade_no,
       code: f.code,
     });
-    if (notFound && status === 'CREATED') {
-      // WeChat has no such order: the debit never landed. Send it again with the SAME number (U19), so even
-      // a late landing of the first send is the same order. Only while the contract is still signed: a
-      // contract ended meanwhile is never debited again, its period is cancelled.
-      const signed = (await ledger.contractOf(ledger.db, c.contract_id))?.state === 'SIGNED';
-      if (signed && noticeValid(c)) return debit(c);
-      // The notice window passed: WeChat would refuse this number now, so it is closed as never landed and
-      // the retry policy (with a fresh notice) takes over.
-      await ledger.transaction(async (trx) => {
-        await trx
-          .updateTable('charge_attempts')
-          .set({ status: 'REJECTED', reason: 'NEVER_LANDED', updated_at: now })
-          .where('out_trade_no', '=', c.out_trade_no)
-          .where('status', '=', 'CREATED')
-          .execute();
-        if (!signed) return;
-        await ledger.update(trx, c, { notice_day: null, updated_at: now });
-        await afterFailedAttempt(
-          trx,
-          { ledger, settings, termsOf: d.termsOf, now },
-          c,
-          'NEVER_LANDED',
-          'NEVER_LANDED',
-        );
-      });
-      if (!signed) await cancel(c);
-      return;
-    }
+    if (notFound && status === 'CREATED') return neverSeen(c);
     await reschedule(c, later(settings.callRetrySeconds));
   }
 
+  /**
+   * WeChat has no order for a number we sent with an unknown outcome. "Not found" is not "known failed": the
+   * first send may still land, so the number is NEVER replaced — it is resent (WeChat keeps one order per
+   * out_trade_no, so a late landing and the resend are one order), after a fresh notice if the old one expired,
+   * or, when the period runs out of days or the contract ended, the period closes with the number still watched.
+   */
+  async function neverSeen(c: ChargeRow & { out_trade_no: string }) {
+    const contract = await ledger.contractOf(ledger.db, c.contract_id);
+    const signed = contract?.state === 'SIGNED' && contract.wechat_contract_id ? contract : undefined;
+    const today = chinaDay(d.now());
+    const last = lastDay(c, settings);
+    // A contract terminated after this check refuses the resend at WeChat (contract gone): that refusal keeps the
+    // attempt unknown and reconciles the contract, then this period closes below on a later step.
+    if (signed && today <= last && noticeValid(c)) return debit(c, signed.wechat_contract_id!, true);
+    if (signed && c.notice_day && daysBetween(c.notice_day, today) < settings.noticeLeadDaysMin) {
+      // A fresh notice went out already: wait for its debit day.
+      const debitDay = addDays(c.notice_day, settings.noticeLeadDaysMin);
+      return reschedule(c, new Date((dayStart(debitDay) + offset(c)) * 1000));
+    }
+    if (signed && addDays(today, settings.noticeLeadDaysMin) <= last) {
+      // The notice window passed: a fresh notice, and on its debit day the SAME number again. The period stays
+      // DEBIT_REQUESTED and the attempt CREATED.
+      return sendNotice(c, signed.wechat_contract_id!);
+    }
+    await closeUnknown(c, signed ? 'FAILED' : 'CANCELLED');
+  }
+
   return {
-    async step(c: ChargeRow): Promise<void> {
-      const contract = await ledger.contractOf(ledger.db, c.contract_id);
-      const at = c.out_trade_no ? await ledger.attempt(ledger.db, c.out_trade_no) : undefined;
-      const pending = at?.status === 'CREATED' || at?.status === 'ACCEPTED';
-      if (pending)
-        return query(c as ChargeRow & { out_trade_no: string }, at.status as 'CREATED' | 'ACCEPTED');
-      if (contract?.state !== 'SIGNED' || !contract.wechat_contract_id) return cancel(c);
+    followUpUnknown,
+    /** `c` as claimed: its contract's state and WeChat id and its attempt's status came with the claim. */
+    async step(claimed: ClaimedRow): Promise<void> {
+      const { contract_state, wechat_contract_id, attempt_status, ...c } = claimed;
+      if (c.out_trade_no && (attempt_status === 'CREATED' || attempt_status === 'ACCEPTED'))
+        return query(c as ChargeRow & { out_trade_no: string }, attempt_status);
+      if (contract_state !== 'SIGNED' || !wechat_contract_id) return cancel(c);
       const terms = d.termsOf(c.plan_key);
       if (c.state !== 'DEBIT_REQUESTED' && chinaDay(d.now()) > lastDay(c, settings)) {
         // No notice WeChat accepted in time: the period is never debited.
@@ -318,7 +292,7 @@ export function createChargeCycle(d: CycleDeps) {
       if (c.state === 'SCHEDULED') {
         const due = terms ? noticeAt(c.due_date, terms, offset(c)) : date();
         if (due.getTime() > d.now() * 1000) return reschedule(c, due);
-        return sendNotice(c, contract.wechat_contract_id);
+        return sendNotice(c, wechat_contract_id);
       }
       // NOTICE_SENT, or DEBIT_REQUESTED whose last attempt is known not to have charged.
       if (c.state === 'DEBIT_REQUESTED') {
@@ -336,11 +310,11 @@ export function createChargeCycle(d: CycleDeps) {
           return;
         }
       }
-      if (!noticeValid(c)) return sendNotice(c, contract.wechat_contract_id);
+      if (!noticeValid(c)) return sendNotice(c, wechat_contract_id);
       const debitDay = [c.due_date, addDays(c.notice_day!, settings.noticeLeadDaysMin)].sort()[1]!;
       if (dayStart(debitDay) > d.now())
         return reschedule(c, new Date((dayStart(debitDay) + offset(c)) * 1000));
-      return newAttempt(c);
+      return newAttempt(c, wechat_contract_id);
     },
   };
 }

@@ -1,6 +1,7 @@
-import { randomBytes, randomInt } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { addDays, dayStart, dueDay, firstDueDay, periodOf, spreadOffset } from './calendar.ts';
+import { dueDay, firstDueDay, periodOf } from './calendar.ts';
+import { createLedgerMoves } from './ledger-moves.ts';
+import { newId, newPeriod } from './ledger-rows.ts';
 import type { BillingTerms } from './settings.ts';
 import {
   type AttemptRow,
@@ -13,15 +14,7 @@ import {
 } from './tables.ts';
 
 export type Trx = Transaction<BillingDatabase>;
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-/** 32 characters of [0-9A-Za-z] (WeChat allows [0-9A-Za-z_-]{1,32}); random, so never reused. */
-export const newOutTradeNo = () => `QYD${Array.from({ length: 29 }, () => BASE62[randomInt(62)]).join('')}`;
-const newId = (prefix: string) => `${prefix}_${randomBytes(15).toString('base64url')}`;
-
-/** When the notice of a period is due: `noticeLeadDays` China days before its debit day, at 00:00. */
-export const noticeAt = (due: string, terms: Pick<BillingTerms, 'noticeLeadDays'>, offsetSeconds = 0) =>
-  new Date((dayStart(addDays(due, -terms.noticeLeadDays)) + offsetSeconds) * 1000);
+export { newOutTradeNo, noticeAt } from './ledger-rows.ts';
 
 export interface NewEvent {
   call: string;
@@ -38,6 +31,7 @@ export interface NewEvent {
 export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) {
   const ledger = {
     db,
+    ...createLedgerMoves(db, o),
     transaction: <T>(fn: (trx: Trx) => Promise<T>) => db.transaction().execute(fn),
 
     async event(chargeId: string, at: Date, e: NewEvent, d: BillingDb | Trx = db): Promise<void> {
@@ -95,53 +89,52 @@ export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) 
       now: Date,
     ) {
       const id = newId('ch');
-      const r = await trx
+      const inserted = trx
         .insertInto('charges')
-        .values({
-          id,
-          contract_id: contractId,
-          plan_key: planKey,
-          period: periodOf(due),
-          due_date: due,
-          amount: t.amount,
-          currency: t.currency,
-          description: t.description,
-          state: 'SCHEDULED',
-          notice_day: null,
-          attempts: 0,
-          out_trade_no: null,
-          transaction_id: null,
-          failure_code: null,
-          failure_reason: null,
-          next_action_at: noticeAt(due, t, spreadOffset(contractId, o.spreadSeconds ?? 0)),
-          created_at: now,
-          updated_at: now,
-          paid_at: null,
-          closed_at: null,
-          staff_attempts: 0,
-          retry_until: null,
-        })
+        .values(newPeriod(id, contractId, planKey, due, t, now, o.spreadSeconds ?? 0))
         .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
-      if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) {
-        await ledger.event(
-          id,
-          now,
-          { call: 'plan', outcome: 'ok', detail: `period ${periodOf(due)} due ${due}` },
-          trx,
-        );
-      }
+        .returning('id');
+      // The row and its 'plan' event in one statement (the event only if the row was new).
+      await trx
+        .with('ins', () => inserted)
+        .insertInto('charge_events')
+        .columns(['id', 'charge_id', 'at', 'call', 'outcome', 'detail'])
+        .expression((eb) =>
+          eb
+            .selectFrom('ins')
+            .select([
+              sql<string>`${newId('ev')}::text`.as('id'),
+              'ins.id',
+              sql`${now}::timestamptz`.as('at'),
+              sql.lit('plan').as('call'),
+              sql.lit('ok').as('outcome'),
+              sql`${`period ${periodOf(due)} due ${due}`}::text`.as('detail'),
+            ]),
+        )
+        .execute();
     },
 
     /** The next period after a resolved one, if the contract is still signed. */
-    async insertNextPeriod(trx: Trx, charge: ChargeRow, terms: BillingTerms | undefined, now: Date) {
+    /** `contractState`: the contract's state as read under this transaction already, if it was (saves a read). */
+    async insertNextPeriod(
+      trx: Trx,
+      charge: ChargeRow,
+      terms: BillingTerms | undefined,
+      now: Date,
+      contractState?: string | null,
+    ) {
       if (!terms) return;
-      const c = await trx
-        .selectFrom('contracts')
-        .select('state')
-        .where('id', '=', charge.contract_id)
-        .executeTakeFirst();
-      if (c?.state !== 'SIGNED') return;
+      const state =
+        contractState !== undefined
+          ? contractState
+          : (
+              await trx
+                .selectFrom('contracts')
+                .select('state')
+                .where('id', '=', charge.contract_id)
+                .executeTakeFirst()
+            )?.state;
+      if (state !== 'SIGNED') return;
       await ledger.insertPeriod(
         trx,
         charge.contract_id,
@@ -191,17 +184,6 @@ export function createLedger(db: BillingDb, o: { spreadSeconds?: number } = {}) 
           );
         return r.rows.length;
       });
-    },
-
-    /** Claims due open periods for this replica: their next_action_at moves to the lease end in the same statement. */
-    async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ChargeRow[]> {
-      const r = await sql<ChargeRow>`update charges set next_action_at = ${leaseUntil}::timestamptz
-        where id in (
-          select id from charges
-          where state in ('SCHEDULED','NOTICE_SENT','DEBIT_REQUESTED') and next_action_at <= ${now}::timestamptz
-          order by next_action_at limit ${limit} for update skip locked)
-        returning *`.execute(db);
-      return r.rows;
     },
 
     /** Moves an open period (compare-and-set on its state and current number); false when it moved meanwhile. */

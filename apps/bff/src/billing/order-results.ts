@@ -17,6 +17,9 @@ export function lastDay(c: ChargeRow, s: Pick<BillingSettings, 'retryLastDay'>):
 
 export type ApplyOutcome = 'applied' | 'unchanged' | 'unmatched';
 
+/** A console-visible warning (a pino logger's warn): ids and amounts only, never a secret or a resource. */
+export type Warn = (fields: Record<string, unknown>, message: string) => void;
+
 /**
  * WeChat's word on one order (from a debit-result notification or an order query) → the ledger, inside the
  * caller's transaction. SUCCESS pays the period (and plans the next one); PAY_FAIL closes the attempt and
@@ -31,14 +34,14 @@ export async function applyOrder(
     termsOf: (planKey: string) => BillingTerms | undefined;
     now: Date;
     source: 'notification' | 'query';
+    warn?: Warn;
   },
   order: EduOrder,
 ): Promise<ApplyOutcome> {
   const { ledger, now } = o;
-  const attempt = await ledger.attempt(trx, order.out_trade_no);
-  if (!attempt) return 'unmatched';
-  const charge = await ledger.lockCharge(trx, attempt.charge_id);
-  if (!charge) return 'unmatched';
+  const locked = await ledger.lockByAttempt(trx, order.out_trade_no);
+  if (!locked) return 'unmatched';
+  const { attempt, charge, contractState } = locked;
   const final =
     attempt.status === 'SUCCESS' || attempt.status === 'PAY_FAIL' || attempt.status === 'REJECTED';
   const state = order.trade_state;
@@ -64,28 +67,88 @@ export async function applyOrder(
       .execute();
 
   if (state === 'SUCCESS' || state === 'REFUND') {
-    if (attempt.status === 'SUCCESS') return 'unchanged';
+    // The period row is read under lock (fresh); the attempt's status came with it but may predate a result
+    // applied meanwhile by the other path (query vs notification), so a period already paid by this very
+    // number is a duplicate too.
+    if (
+      attempt.status === 'SUCCESS' ||
+      (charge.state === 'PAID' && charge.out_trade_no === order.out_trade_no)
+    )
+      return 'unchanged';
     if (final) {
       // Cannot happen with a faithful WeChat (PAY_FAIL is final); kept visible, never silently merged.
+      o.warn?.(
+        { chargeId: charge.id, outTradeNo: order.out_trade_no, code: 'CONFLICT', attempt: attempt.status },
+        'billing: WeChat reports a charge for an attempt recorded as failed',
+      );
       await event('conflict', `order ${state} after attempt ${attempt.status}`);
       return 'unchanged';
     }
-    await setAttempt({ status: 'SUCCESS', transaction_id: order.transaction_id ?? null });
-    if (order.amount.total !== charge.amount)
-      await event('amount-mismatch', `charged ${order.amount.total} fen`);
+    await setAttempt({ status: 'SUCCESS', transaction_id: order.transaction_id ?? null, reason: null });
+    // Money moved: PAID is the truth whatever else is off, but an odd amount or a late result must be loud.
+    const mismatch = order.amount.total !== charge.amount;
+    const warn = (code: string, message: string, detail: string) => {
+      o.warn?.(
+        {
+          chargeId: charge.id,
+          outTradeNo: order.out_trade_no,
+          code,
+          expectedFen: charge.amount,
+          chargedFen: order.amount.total,
+        },
+        message,
+      );
+      return event(code.toLowerCase().replace(/_/g, '-'), detail);
+    };
+    if (mismatch)
+      await warn(
+        'AMOUNT_MISMATCH',
+        'billing: WeChat charged a different amount than the period',
+        `charged ${order.amount.total} fen, period is ${charge.amount} fen`,
+      );
+    const paid = {
+      state: 'PAID' as const,
+      transaction_id: order.transaction_id ?? null,
+      paid_at: order.success_time ? new Date(Date.parse(order.success_time) || now.getTime()) : now,
+      closed_at: now,
+      updated_at: now,
+    };
     if (charge.state === 'DEBIT_REQUESTED') {
       await trx
         .updateTable('charges')
-        .set({
-          state: 'PAID',
-          transaction_id: order.transaction_id ?? null,
-          paid_at: order.success_time ? new Date(Date.parse(order.success_time) || now.getTime()) : now,
-          closed_at: now,
-          updated_at: now,
-        })
+        .set(
+          mismatch
+            ? {
+                ...paid,
+                failure_code: 'AMOUNT_MISMATCH',
+                failure_reason: `charged ${order.amount.total} fen`,
+              }
+            : paid,
+        )
         .where('id', '=', charge.id)
         .execute();
-      await ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now);
+      await ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now, contractState);
+    } else if (charge.state === 'FAILED' || charge.state === 'CANCELLED') {
+      // A debit whose outcome was unknown when the period had to close landed after all: the money moved, so
+      // the period is PAID (the one move out of a closed state), flagged PAID_LATE for staff (a CANCELLED one
+      // was charged after its contract ended: a refund is theirs to decide). Its number was never replaced,
+      // so this is the period's only charge.
+      const was = `${charge.state}${charge.failure_code ? ` (${charge.failure_code})` : ''}`;
+      await trx
+        .updateTable('charges')
+        .set({ ...paid, failure_code: 'PAID_LATE', failure_reason: `paid after the period was ${was}` })
+        .where('id', '=', charge.id)
+        .where('state', '=', charge.state)
+        .execute();
+      await warn('PAID_LATE', 'billing: a debit landed after its period closed', `period was ${was}`);
+      await ledger.insertNextPeriod(trx, charge, o.termsOf(charge.plan_key), now, contractState);
+    } else if (charge.state === 'PAID' && charge.out_trade_no !== order.out_trade_no) {
+      // A second order of a paid period: never created by this cycle (one number at a time); loud if WeChat says so.
+      await warn(
+        'CHARGED_TWICE',
+        'billing: a second debit succeeded for a paid period',
+        `paid by ${charge.transaction_id}`,
+      );
     }
     await event('applied');
     return 'applied';

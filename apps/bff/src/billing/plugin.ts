@@ -55,6 +55,7 @@ export default fp(
       accountOf,
       notifyUrl: () => `${config.notifyBaseUrl}${DEBIT_RESULT_PATH}`,
       budget: createRequestBudget({ db: asBillingDb(app.db), perSecond: settings.requestsPerSecond }),
+      warn: (fields, message) => app.log.warn(fields, message),
       contractGone: async (contractId) => {
         const row = await app.contractsRepository.findById(contractId);
         if (row) await app.contracts.reconcileContract(row, 'background');

@@ -114,7 +114,14 @@ export async function debitResultRoutes(
           // trade_state decides, whatever the event is called (which names carry which state is UNCONFIRMED).
           const applied = await applyOrder(
             trx,
-            { ledger, settings, termsOf: opts.termsOf, now, source: 'notification' },
+            {
+              ledger,
+              settings,
+              termsOf: opts.termsOf,
+              now,
+              source: 'notification',
+              warn: (fields, message) => request.log.warn(fields, message),
+            },
             order,
           );
           const attempt = await ledger.attempt(trx, order.out_trade_no);

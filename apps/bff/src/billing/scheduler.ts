@@ -8,6 +8,8 @@ export interface BillingPass {
   cancelled: number;
   /** Period ids this pass worked on (claimed), in order. */
   stepped: string[];
+  /** Debits of closed periods whose outcome is unknown, asked about again. */
+  followedUp: number;
   errors: number;
 }
 
@@ -15,7 +17,8 @@ export interface BillingPass {
  * One pass of the billing scheduler, safe on several replicas at once: (1) first periods for newly signed
  * contracts (claimed with SKIP LOCKED), (2) open periods of ended contracts cancelled without calling WeChat,
  * (3) a bounded batch of due periods claimed with a lease (SKIP LOCKED + next_action_at moved in the same
- * statement), each stepped once. All work is bounded by `batch`; nothing scans the history.
+ * statement), each stepped once, (4) a bounded batch of debits whose outcome was unknown when their period
+ * closed, asked about again. All work is bounded by `batch`; nothing scans the history.
  */
 export function createBillingScheduler(o: {
   ledger: Ledger;
@@ -29,7 +32,7 @@ export function createBillingScheduler(o: {
   return {
     async runOnce(): Promise<BillingPass> {
       const now = new Date(o.now() * 1000);
-      const pass: BillingPass = { planned: 0, cancelled: 0, stepped: [], errors: 0 };
+      const pass: BillingPass = { planned: 0, cancelled: 0, stepped: [], followedUp: 0, errors: 0 };
       pass.planned = await ledger.planNewContracts(now, o.terms(), settings.batch);
       pass.cancelled = await ledger.cancelEnded(now, settings.batch);
       const rows = await ledger.claimDue(
@@ -49,9 +52,32 @@ export function createBillingScheduler(o: {
           );
         }
       }
-      if (pass.planned + pass.cancelled + rows.length > 0) {
+      const unknown = await ledger.claimUnknownOfClosed(
+        now,
+        new Date(now.getTime() - settings.unknownRequerySeconds * 1000),
+        settings.batch,
+      );
+      for (const a of unknown) {
+        pass.followedUp++;
+        try {
+          await o.cycle.followUpUnknown(a);
+        } catch (err) {
+          pass.errors++;
+          o.log.warn(
+            { outTradeNo: a.out_trade_no, code: (err as { code?: string }).code },
+            'billing follow-up query failed; asked again later',
+          );
+        }
+      }
+      if (pass.planned + pass.cancelled + rows.length + unknown.length > 0) {
         o.log.info(
-          { planned: pass.planned, cancelled: pass.cancelled, stepped: rows.length, errors: pass.errors },
+          {
+            planned: pass.planned,
+            cancelled: pass.cancelled,
+            stepped: rows.length,
+            followedUp: pass.followedUp,
+            errors: pass.errors,
+          },
           'billing pass',
         );
       }
@@ -63,7 +89,7 @@ export function createBillingScheduler(o: {
       for (let i = 0; i < maxPasses; i++) {
         const p = await this.runOnce();
         passes.push(p);
-        if (p.planned === 0 && p.cancelled === 0 && p.stepped.length === 0) break;
+        if (p.planned === 0 && p.cancelled === 0 && p.stepped.length === 0 && p.followedUp === 0) break;
       }
       return passes;
     },

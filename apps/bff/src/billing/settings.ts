@@ -84,6 +84,13 @@ export interface BillingSettings {
    * 0 = every period due at 00:00 China time. At most 20 h, so the call stays on its China day.
    */
   spreadSeconds: number;
+  /**
+   * BILLING_UNKNOWN_REQUERY_SECONDS: a debit whose outcome was still unknown when its period had to close (WeChat
+   * had no such order, and the period ran out of days or its contract ended) is asked about again this often…
+   */
+  unknownRequerySeconds: number;
+  /** BILLING_UNKNOWN_FOLLOW_UP_DAYS: …for this many days after it was sent; a late result notification counts any time. */
+  unknownFollowUpDays: number;
 }
 
 const list = (v: string) =>
@@ -144,6 +151,8 @@ export function resolveBillingSettings(env: Record<string, string | undefined> =
     deviceIp: s('EDU_DEVICE_IP', '127.0.0.1'),
     requestsPerSecond: int(env, 'BILLING_REQUESTS_PER_SECOND', 0, 0, 100_000),
     spreadSeconds: int(env, 'BILLING_SPREAD_SECONDS', 0, 0, 72_000),
+    unknownRequerySeconds: int(env, 'BILLING_UNKNOWN_REQUERY_SECONDS', 3600, 1, 86_400),
+    unknownFollowUpDays: int(env, 'BILLING_UNKNOWN_FOLLOW_UP_DAYS', 30, 0, 365),
   };
   if (settings.noticeLeadDaysMax < settings.noticeLeadDaysMin) {
     throw new BffConfigError('EDU_NOTICE_LEAD_DAYS_MAX', 'must be >= EDU_NOTICE_LEAD_DAYS_MIN');

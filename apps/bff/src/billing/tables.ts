@@ -88,6 +88,12 @@ export type BillingTables = {
 export type BillingDatabase = Database & BillingTables;
 export type BillingDb = Kysely<BillingDatabase>;
 export type ChargeRow = Selectable<ChargesTable>;
+/** A period as the scheduler claims it: with its contract's state and WeChat id and its current attempt's status. */
+export type ClaimedRow = ChargeRow & {
+  contract_state: string | null;
+  wechat_contract_id: string | null;
+  attempt_status: AttemptStatus | null;
+};
 export type AttemptRow = Selectable<ChargeAttemptsTable>;
 export type EventRow = Selectable<ChargeEventsTable>;
 export type StaffActionRow = Selectable<StaffActionsTable>;

@@ -35,6 +35,18 @@ export function billingControlRoutes(app: FastifyInstance, ctx: SandboxContext):
     return { contractId: req.params.contractId, queued: q };
   });
 
+  /** The next `count` debits of this contract are taken in but answered 500, their orders invisible until landed. */
+  app.post<{ Params: { contractId: string } }>(`${p}/contracts/:contractId/hold`, async (req) => {
+    const count = obj(req.body).count ?? 1;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 100)
+      throw badControlRequest('count must be an integer in 1..100');
+    const held = (billing.holds.get(req.params.contractId) ?? 0) + count;
+    billing.holds.set(req.params.contractId, held);
+    return { contractId: req.params.contractId, held };
+  });
+  /** The held debits land now (orders appear, results are notified); numbers already ordered are merged. */
+  app.post(`${p}/held/land`, async () => billing.landHeld());
+
   app.get(`${p}/orders`, async (req) => {
     const contractId = (req.query as { contractId?: string }).contractId;
     const orders = [...billing.orders.values()].filter((o) => !contractId || o.contractId === contractId);

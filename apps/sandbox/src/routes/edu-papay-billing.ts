@@ -7,7 +7,7 @@ import {
 } from '@qianyue/wechatpay';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { cstDay, daysBetween, type Order } from '../billing-state.ts';
+import { cstDay, type DebitOutcome, daysBetween, type Order } from '../billing-state.ts';
 import { merchantOf, type SandboxContext } from '../context.ts';
 import { notFound, WechatAnswerError } from '../errors.ts';
 import { checkMerchantAppid } from '../identities.ts';
@@ -95,6 +95,13 @@ export function eduPapayBillingRoutes(app: FastifyInstance, ctx: SandboxContext)
     });
   };
 
+  const open = (key: string, order: Order, outcome: DebitOutcome) => {
+    billing.orders.set(key, order);
+    billing.byTransactionId.set(`${order.mchId}|${order.transactionId}`, order);
+    if (outcome.startsWith('ACCEPTED_THEN'))
+      billing.later(billing.settings.settleAfterMs, () => settle(order));
+    else settle(order);
+  };
   app.post<{ Params: { contract_id: string } }>(
     '/edu-papay/user-notifications/:contract_id/send',
     async (req, reply) => {
@@ -163,12 +170,31 @@ export function eduPapayBillingRoutes(app: FastifyInstance, ctx: SandboxContext)
       failReason: s.failReason,
       createdAt: now,
     };
-    billing.orders.set(key, order);
-    billing.byTransactionId.set(`${m.mchId}|${order.transactionId}`, order);
-    if (outcome.startsWith('ACCEPTED_THEN')) billing.later(s.settleAfterMs, () => settle(order));
-    else settle(order);
+    const holds = billing.holds.get(c.contractId) ?? 0;
+    if (holds > 0) {
+      // Taken in (checked, notice spent) but not visible to any query until it lands; the caller learns nothing.
+      if (holds === 1) billing.holds.delete(c.contractId);
+      else billing.holds.set(c.contractId, holds - 1);
+      billing.held.push({ key, order, outcome });
+      throw new WechatAnswerError(500, 'SYSTEM_ERROR', '系统错误');
+    }
+    open(key, order, outcome);
     return reply.code(204).send();
   });
+
+  billing.landHeld = () => {
+    const landed: string[] = [];
+    const merged: string[] = [];
+    for (const h of billing.held.splice(0)) {
+      // One order per out_trade_no: a resend that already opened this number's order absorbs the late one.
+      if (billing.orders.has(h.key)) merged.push(h.order.outTradeNo);
+      else {
+        open(h.key, h.order, h.outcome);
+        landed.push(h.order.outTradeNo);
+      }
+    }
+    return { landed, merged };
+  };
 
   const orderAnswer = (o: Order | undefined, q: EduOrderQuery) => {
     if (!o || (q.sub_mchid !== undefined && q.sub_mchid !== (o.subMchid ?? ''))) {

@@ -10,6 +10,7 @@ import * as m0008 from './0008-billing-budget.ts';
 import * as m0009 from './0009-contracts-billing-closed.ts';
 import * as m0010 from './0010-staff-actions.ts';
 import * as m0011 from './0011-charges-open-by-contract.ts';
+import * as m0012 from './0012-charge-attempts-unknown.ts';
 
 /** Static list (no directory scanning), so migrations work the same under tsx, vitest and a bundle. */
 export const migrationProvider: MigrationProvider = {
@@ -26,6 +27,7 @@ export const migrationProvider: MigrationProvider = {
       '0009-contracts-billing-closed': m0009,
       '0010-staff-actions': m0010,
       '0011-charges-open-by-contract': m0011,
+      '0012-charge-attempts-unknown': m0012,
     };
   },
 };
