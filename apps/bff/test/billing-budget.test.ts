@@ -13,12 +13,13 @@ if (!available)
   console.warn('\n!!! PostgreSQL binaries not found: SKIPPING the billing request-budget test !!!\n');
 
 /** Wall-clock second → how many requests the sandbox received for `path` in it (from its request log). */
-function perSecond(logs: LogCapture, method: string, prefix: string): number[] {
+function perSecond(logs: LogCapture, method: string | undefined, prefix: string, sinceMs = 0): number[] {
   const counts = new Map<number, number>();
   for (const line of logs.text().split('\n')) {
     if (!line.includes('"incoming request"')) continue;
     const l = JSON.parse(line) as { time: number; req?: { method?: string; url?: string } };
-    if (l.req?.method !== method || !l.req.url?.startsWith(prefix)) continue;
+    if (l.time < sinceMs) continue;
+    if ((method && l.req?.method !== method) || !l.req?.url?.startsWith(prefix)) continue;
     const s = Math.floor(l.time / 1000);
     counts.set(s, (counts.get(s) ?? 0) + 1);
   }
@@ -32,7 +33,12 @@ describe.runIf(available)(
     let h: Harness;
     let second: FastifyInstance;
     const logs = new LogCapture();
-    const env = { BILLING_REQUESTS_PER_SECOND: '3', BILLING_BATCH: '4' };
+    const signed: Array<Awaited<ReturnType<typeof signEdu>>> = [];
+    const env = {
+      BILLING_REQUESTS_PER_SECOND: '3',
+      BILLING_BATCH: '4',
+      RECONCILE_SIGNED_AFTER_SECONDS: '60',
+    };
     beforeAll(async () => {
       pg = await startPostgres();
       const databaseUrl = await pg.createDatabase('billing_budget');
@@ -46,7 +52,6 @@ describe.runIf(available)(
     });
 
     it('10 notices due at once, 3 requests/second for both replicas together', async () => {
-      const signed: Array<Awaited<ReturnType<typeof signEdu>>> = [];
       for (let i = 0; i < 10; i++) signed.push(await signEdu(h));
       await h.app.billing.scheduler.runUntilIdle(); // first periods planned; notices not due yet
       const due = (await charges(h, signed[0]!.contractId))[0]!.due_date;
@@ -60,6 +65,26 @@ describe.runIf(available)(
       expect(Math.max(...counts)).toBeLessThanOrEqual(3);
       // 10 calls at 3 per second need at least 3 second boundaries.
       expect(elapsed).toBeGreaterThan(2_000);
+    }, 60_000);
+
+    it('the background reconciler takes its tokens from the same budget: reconcile + debits together ≤ 3/s', async () => {
+      // The 10 contracts above, long since checked (RECONCILE_SIGNED_AFTER_SECONDS=60), come due for a reconcile
+      // pass on both replicas while their debits are due too: every WeChat call of the fleet counts.
+      const period = (await charges(h, signed[0]!.contractId))[0]!;
+      expect(period.state).toBe('NOTICE_SENT');
+      h.clock.set(chinaMidnight(period.due_date) + 3600);
+      const since = Date.now();
+      const [a, b] = await Promise.all([
+        h.app.background.reconciler.runOnce(),
+        second.background.reconciler.runOnce(),
+        h.app.billing.scheduler.runUntilIdle(),
+        second.billing.scheduler.runUntilIdle(),
+      ]);
+      expect(a.checked.length + b.checked.length).toBeGreaterThanOrEqual(10);
+      const all = perSecond(logs, undefined, '/v3/', since);
+      const contractQueries = perSecond(logs, 'GET', '/v3/edu-papay/contracts/', since);
+      expect(contractQueries.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(10);
+      expect(Math.max(...all)).toBeLessThanOrEqual(3);
     }, 60_000);
   },
 );

@@ -2,7 +2,6 @@ import { type Clock, createEduBillingApi } from '@qianyue/wechatpay';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../config.ts';
 import { startPeriodicTask } from '../services/periodic.ts';
-import { createRequestBudget } from './budget.ts';
 import { createChargeCycle } from './charge-cycle.ts';
 import chargesRoute from './charges-route.ts';
 import { createLedger, type Ledger } from './ledger.ts';
@@ -54,11 +53,14 @@ export default fp(
       now: () => clock.now(),
       accountOf,
       notifyUrl: () => `${config.notifyBaseUrl}${DEBIT_RESULT_PATH}`,
-      budget: createRequestBudget({ db: asBillingDb(app.db), perSecond: settings.requestsPerSecond }),
+      // One budget for every background WeChat call of this replica: the reconciler waits for the same tokens.
+      budget: app.background.budget,
       warn: (fields, message) => app.log.warn(fields, message),
       contractGone: async (contractId) => {
         const row = await app.contractsRepository.findById(contractId);
-        if (row) await app.contracts.reconcileContract(row, 'background');
+        if (!row) return;
+        await app.background.budget();
+        await app.contracts.reconcileContract(row, 'background');
       },
     });
     const scheduler = createBillingScheduler({
@@ -87,6 +89,14 @@ export default fp(
   },
   {
     name: 'billing',
-    dependencies: ['services', 'contracts-repository', 'wechatpay', 'metrics', 'database', 'session'],
+    dependencies: [
+      'services',
+      'contracts-repository',
+      'wechatpay',
+      'metrics',
+      'database',
+      'session',
+      'background',
+    ],
   },
 );

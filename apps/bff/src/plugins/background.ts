@@ -1,5 +1,8 @@
 import type { Clock } from '@qianyue/wechatpay';
 import fp from 'fastify-plugin';
+import { createRequestBudget } from '../billing/budget.ts';
+import { resolveBillingSettings } from '../billing/settings.ts';
+import { asBillingDb } from '../billing/tables.ts';
 import type { AppConfig } from '../config.ts';
 import { startPeriodicTask } from '../services/periodic.ts';
 import { createReconciler, type Reconciler } from '../services/reconciler.ts';
@@ -8,6 +11,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     background: {
       reconciler: Reconciler;
+      /**
+       * The fleet-wide WeChat request budget (BILLING_REQUESTS_PER_SECOND) every background WeChat call waits
+       * for: the reconciler's and the billing cycle's. Interactive calls (presign, a user's status) do not wait.
+       */
+      budget: () => Promise<void>;
       /** One cleanup pass: deletes expired sessions in bounded batches; returns how many went. */
       sweepSessions(): Promise<number>;
     };
@@ -24,7 +32,12 @@ const MAX_SESSION_BATCHES = 10;
 export default fp(
   async (app, opts: { config: AppConfig; clock: Clock }) => {
     const b = opts.config.background;
+    const budget = createRequestBudget({
+      db: asBillingDb(app.db),
+      perSecond: (opts.config.billing ?? resolveBillingSettings({})).requestsPerSecond,
+    });
     const reconciler = createReconciler({
+      budget,
       repo: app.contractsRepository,
       contracts: app.contracts,
       clock: opts.clock,
@@ -49,7 +62,7 @@ export default fp(
       }
       return total;
     };
-    app.decorate('background', { reconciler, sweepSessions });
+    app.decorate('background', { reconciler, sweepSessions, budget });
 
     const tasks = [
       ...(b.sessionCleanupIntervalSeconds > 0
@@ -79,6 +92,6 @@ export default fp(
   },
   {
     name: 'background',
-    dependencies: ['services', 'sessions-repository', 'contracts-repository', 'metrics'],
+    dependencies: ['services', 'sessions-repository', 'contracts-repository', 'metrics', 'database'],
   },
 );

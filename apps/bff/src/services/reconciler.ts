@@ -14,7 +14,8 @@ export interface ReconcilePass {
  * Background reconciliation: notifications are not guaranteed (spec §4.5), and abandoning a signing sends none.
  * Each pass claims a bounded batch of due contracts — stale PENDING presigns and SIGNED contracts not checked
  * for a long time — in one statement (FOR UPDATE SKIP LOCKED + a last_reconciled_at stamp, so replicas never
- * share a row), then asks WeChat about each, one at a time (gentle on WeChat's rate limits). State moves stay
+ * share a row), then asks WeChat about each, one at a time, each call taking a token of the fleet's WeChat request
+budget (BILLING_REQUESTS_PER_SECOND), so a reconcile pass and a day-1 billing run together stay under it. State moves stay
  * monotonic (repository.transition): a TERMINATED contract never comes back.
  */
 export function createReconciler(o: {
@@ -25,6 +26,8 @@ export function createReconciler(o: {
   pendingAfterSeconds: number;
   signedAfterSeconds: number;
   log: FastifyBaseLogger;
+  /** Waits for the fleet-wide WeChat request budget shared with billing (no-op without one). */
+  budget?: () => Promise<void>;
 }) {
   return {
     async runOnce(): Promise<ReconcilePass> {
@@ -39,6 +42,7 @@ export function createReconciler(o: {
       for (const row of rows) {
         pass.checked.push(row.id);
         try {
+          await o.budget?.();
           const after = await o.contracts.reconcileContract(row, 'background');
           if (after.state !== row.state) pass.changed++;
         } catch (err) {
