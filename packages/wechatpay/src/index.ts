@@ -106,6 +106,7 @@ export {
   OutTradeNo,
 } from './operations/edu-papay-transaction.ts';
 export {
+  createDebitResultReader,
   DEFAULT_DEBIT_RESULT_EVENT_TYPES,
   type DebitResultEventTypes,
   type DebitResultKind,

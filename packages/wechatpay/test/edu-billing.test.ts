@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AnswerFormatError,
   ApiError,
+  createDebitResultReader,
   createEduBillingApi,
   DEFAULT_DEBIT_RESULT_EVENT_TYPES,
   EduDebitRequest,
@@ -69,13 +70,20 @@ describe('debit-cycle schemas', () => {
     expect(Value.Check(EduDebitRequest, { ...debitExample, ...patch })).toBe(false);
   });
 
-  it('reads a debit-result resource under either owner field name and refuses one without trade_state', () => {
-    const { sp_mchid, ...rest } = orderExample;
-    expect(readDebitResult({ ...rest, mchid: sp_mchid }).trade_state).toBe('SUCCESS');
-    const { trade_state: _t, ...noState } = orderExample;
-    expect(() => readDebitResult(noState)).toThrow(NotificationFormatError);
-    expect(DEFAULT_DEBIT_RESULT_EVENT_TYPES['TRANSACTION.FAIL']).toBe('fail');
-  });
+  it.each([
+    ['one-off', readDebitResult],
+    ['compiled once (createDebitResultReader)', createDebitResultReader()],
+  ])(
+    'reads a debit-result resource under either owner field name and refuses one without trade_state (%s)',
+    (_name, read) => {
+      const { sp_mchid, ...rest } = orderExample;
+      expect(read({ ...rest, mchid: sp_mchid }).trade_state).toBe('SUCCESS');
+      const { trade_state: _t, ...noState } = orderExample;
+      expect(() => read(noState, 'req-1')).toThrow(NotificationFormatError);
+      expect(() => read({ ...orderExample, amount: { total: '9900' } })).toThrow(/order schema \(\/amount/);
+      expect(DEFAULT_DEBIT_RESULT_EVENT_TYPES['TRANSACTION.FAIL']).toBe('fail');
+    },
+  );
 });
 
 describe('EduBillingApi over loopback HTTP', () => {

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type Clock, type EduOrder, parseNotification, readDebitResult } from '@qianyue/wechatpay';
+import {
+  type Clock,
+  type ContractEvent,
+  createDebitResultReader,
+  createNotificationParser,
+  type EduOrder,
+} from '@qianyue/wechatpay';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config.ts';
 import { isDatabaseUnavailable } from '../db/create-database.ts';
@@ -53,24 +59,25 @@ export async function debitResultRoutes(
     });
   };
 
+  // Built once per app, like the contract-event routes: verifier options fixed, the order schema compiled.
+  // An empty event map: every debit-result name comes back as `unknown` with its decrypted resource.
+  const notifications = createNotificationParser({
+    verifier: app.wechatpay.verifier,
+    apiV3Key: config.wechatpay.apiV3Key,
+    clock: opts.clock,
+    eventTypes: {},
+  });
+  const readDebitResult = createDebitResultReader();
+
   app.post(
     DEBIT_RESULT_PATH,
     { config: { notify: true, rateLimit: false }, schema: { hide: true } },
     async (request: FastifyRequest, reply) => {
       const body = typeof request.body === 'string' ? request.body : '';
-      let event: ReturnType<typeof parseNotification>;
+      let event: ContractEvent;
       let order: EduOrder;
       try {
-        // An empty event map: every debit-result name comes back as `unknown` with its decrypted resource.
-        event = parseNotification(
-          { headers: request.headers, body },
-          {
-            verifier: app.wechatpay.verifier,
-            apiV3Key: config.wechatpay.apiV3Key,
-            clock: opts.clock,
-            eventTypes: {},
-          },
-        );
+        event = notifications.parse({ headers: request.headers, body });
         order = readDebitResult(event.resource, event.requestId);
         if (!owned(order)) throw new NotificationForeignError();
         assertStorableNotification(event, body);

@@ -1,3 +1,4 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { NotificationFormatError } from '../errors.ts';
 import { EduOrder } from './edu-papay-order-query.ts';
@@ -18,9 +19,22 @@ export const DEFAULT_DEBIT_RESULT_EVENT_TYPES: DebitResultEventTypes = Object.fr
   'TRANSACTION.FAIL': 'fail',
 });
 
-/** The decrypted debit-result resource, checked against the order schema (tolerant of added fields). */
+/** The decrypted debit-result resource, checked against the order schema (tolerant of added fields); one-off use. */
 export function readDebitResult(resource: unknown, requestId?: string): EduOrder {
-  if (!Value.Check(EduOrder, resource)) {
+  return checked((r): r is EduOrder => Value.Check(EduOrder, r), resource, requestId);
+}
+
+/**
+ * readDebitResult for a server: the order schema compiled once (owned by the returned reader), then one cheap
+ * check per delivery, like createNotificationParser does for the contract resources.
+ */
+export function createDebitResultReader(): (resource: unknown, requestId?: string) => EduOrder {
+  const order = TypeCompiler.Compile(EduOrder);
+  return (resource, requestId) => checked((r): r is EduOrder => order.Check(r), resource, requestId);
+}
+
+function checked(is: (r: unknown) => r is EduOrder, resource: unknown, requestId?: string): EduOrder {
+  if (!is(resource)) {
     const first = Value.Errors(EduOrder, resource).First();
     throw new NotificationFormatError(
       `debit-result resource does not match the order schema (${first?.path ?? '/'})`,
