@@ -15,6 +15,14 @@ export function lastDay(c: ChargeRow, s: Pick<BillingSettings, 'retryLastDay'>):
   return c.retry_until && c.retry_until > policy ? c.retry_until : policy;
 }
 
+/** What a move of the ledger needs: the ledger, the policy, the plans' terms and the instant it happens at. */
+export interface LedgerMove {
+  ledger: Ledger;
+  settings: BillingSettings;
+  termsOf: (planKey: string) => BillingTerms | undefined;
+  now: Date;
+}
+
 export type ApplyOutcome = 'applied' | 'unchanged' | 'unmatched';
 
 /** A console-visible warning (a pino logger's warn): ids and amounts only, never a secret or a resource. */
@@ -28,14 +36,7 @@ export type Warn = (fields: Record<string, unknown>, message: string) => void;
  */
 export async function applyOrder(
   trx: Trx,
-  o: {
-    ledger: Ledger;
-    settings: BillingSettings;
-    termsOf: (planKey: string) => BillingTerms | undefined;
-    now: Date;
-    source: 'notification' | 'query';
-    warn?: Warn;
-  },
+  o: LedgerMove & { source: 'notification' | 'query'; warn?: Warn },
   order: EduOrder,
 ): Promise<ApplyOutcome> {
   const { ledger, now } = o;
@@ -179,12 +180,7 @@ export async function applyOrder(
  */
 export async function afterFailedAttempt(
   trx: Trx,
-  o: {
-    ledger: Ledger;
-    settings: BillingSettings;
-    termsOf: (planKey: string) => BillingTerms | undefined;
-    now: Date;
-  },
+  o: LedgerMove,
   charge: ChargeRow,
   code: string,
   reason: string,

@@ -11,8 +11,8 @@ import {
   type BillingSettings,
   type BillingTerms,
   billingAccountOf,
+  billingSettingsOf,
   billingTermsOf,
-  resolveBillingSettings,
 } from './settings.ts';
 import { asBillingDb } from './tables.ts';
 
@@ -29,7 +29,7 @@ declare module 'fastify' {
 export default fp(
   async (app, opts: { config: AppConfig; clock: Clock }) => {
     const { config, clock } = opts;
-    const settings = config.billing ?? resolveBillingSettings({});
+    const settings = billingSettingsOf(config);
     // Read per use: the plans and NOTIFY_BASE_URL are configuration, and tests repoint the URL after listen.
     const terms = () => {
       const m = new Map<string, BillingTerms>();

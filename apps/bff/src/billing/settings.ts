@@ -159,3 +159,7 @@ export function resolveBillingSettings(env: Record<string, string | undefined> =
   }
   return settings;
 }
+
+/** The billing settings a configuration carries, or the documented defaults (a config built without them). */
+export const billingSettingsOf = (config: { billing?: BillingSettings }): BillingSettings =>
+  config.billing ?? resolveBillingSettings({});

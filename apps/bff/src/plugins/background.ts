@@ -1,7 +1,7 @@
 import type { Clock } from '@qianyue/wechatpay';
 import fp from 'fastify-plugin';
 import { createRequestBudget } from '../billing/budget.ts';
-import { resolveBillingSettings } from '../billing/settings.ts';
+import { billingSettingsOf } from '../billing/settings.ts';
 import { asBillingDb } from '../billing/tables.ts';
 import type { AppConfig } from '../config.ts';
 import { startPeriodicTask } from '../services/periodic.ts';
@@ -34,7 +34,7 @@ export default fp(
     const b = opts.config.background;
     const budget = createRequestBudget({
       db: asBillingDb(app.db),
-      perSecond: (opts.config.billing ?? resolveBillingSettings({})).requestsPerSecond,
+      perSecond: billingSettingsOf(opts.config).requestsPerSecond,
     });
     const reconciler = createReconciler({
       budget,
