@@ -1,4 +1,3 @@
-import { sign as cryptoSign, verify as cryptoVerify, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import {
   createRsaSigner,
@@ -13,6 +12,7 @@ import { Pool } from 'undici';
 import { fixtureText } from './fixtures.ts';
 import type { Suite } from './harness.ts';
 import { startChild } from './support/child.ts';
+import { rawPresignCall, syncSign } from './support/raw-call.ts';
 import { APP_ID, MCH_ID, PLAN_ID } from './support/upstream.ts';
 
 /*
@@ -63,41 +63,9 @@ export async function outboundSuites(): Promise<{ suites: Suite[]; teardown: () 
 
   // --- baseline: bare undici + raw node:crypto ---
   const pool = new Pool(base, { connections: 16, keepAliveTimeout: 30_000 });
-  const urlPath = '/v3/edu-papay/contracts/presign';
-  const rawCall = async (): Promise<string> => {
-    const payload = JSON.stringify(body);
-    const ts = String(Math.floor(Date.now() / 1000));
-    const nonce = randomBytes(16).toString('hex');
-    const sig = cryptoSign(
-      'sha256',
-      Buffer.from(`POST\n${urlPath}\n${ts}\n${nonce}\n${payload}\n`),
-      privateKey,
-    ).toString('base64');
-    const res = await pool.request({
-      path: urlPath,
-      method: 'POST',
-      headers: {
-        authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${MCH_ID}",nonce_str="${nonce}",signature="${sig}",timestamp="${ts}",serial_no="${merchantSerial}"`,
-        accept: 'application/json',
-        'content-type': 'application/json',
-        'wechatpay-serial': pubId,
-      },
-      body: payload,
-    });
-    const text = await res.body.text();
-    const h = res.headers;
-    const m = `${h['wechatpay-timestamp']}\n${h['wechatpay-nonce']}\n${text}\n`;
-    if (
-      !cryptoVerify(
-        'sha256',
-        Buffer.from(m),
-        publicKey,
-        Buffer.from(String(h['wechatpay-signature']), 'base64'),
-      )
-    )
-      throw new Error('bad answer signature');
-    return (JSON.parse(text) as { presign_token: string }).presign_token;
-  };
+  const signed = syncSign(privateKey);
+  const raw = rawPresignCall({ pool, publicKey, merchantSerial, pubId, body });
+  const rawCall = () => raw(signed);
 
   const axiosPay = new Wechatpay({
     mchid: MCH_ID,

@@ -1,4 +1,4 @@
-import { sign as cryptoSign, verify as cryptoVerify, randomBytes } from 'node:crypto';
+import { sign as cryptoSign } from 'node:crypto';
 import { promisify } from 'node:util';
 import {
   createRsaSigner,
@@ -13,6 +13,7 @@ import { Pool } from 'undici';
 import { fixtureText } from './fixtures.ts';
 import { median } from './harness.ts';
 import { startChild } from './support/child.ts';
+import { type RawSign, rawPresignCall, syncSign } from './support/raw-call.ts';
 import { APP_ID, MCH_ID, PLAN_ID } from './support/upstream.ts';
 
 /*
@@ -48,35 +49,10 @@ export async function rsaPoolReport(o: { quick: boolean }): Promise<string> {
     period_start_date: '2030-01-02',
     trade_scene: 'EDUCATION_PERIOD',
   };
-  const urlPath = '/v3/edu-papay/contracts/presign';
-
-  const rawCall = async (onPool: boolean): Promise<string> => {
-    const payload = JSON.stringify(body);
-    const ts = String(Math.floor(Date.now() / 1000));
-    const nonce = randomBytes(16).toString('hex');
-    const message = Buffer.from(`POST\n${urlPath}\n${ts}\n${nonce}\n${payload}\n`);
-    const sig = (
-      onPool ? await signAsync('sha256', message, privateKey) : cryptoSign('sha256', message, privateKey)
-    ).toString('base64');
-    const res = await pool.request({
-      path: urlPath,
-      method: 'POST',
-      headers: {
-        authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${MCH_ID}",nonce_str="${nonce}",signature="${sig}",timestamp="${ts}",serial_no="${merchantSerial}"`,
-        accept: 'application/json',
-        'content-type': 'application/json',
-        'wechatpay-serial': pubId,
-      },
-      body: payload,
-    });
-    const text = await res.body.text();
-    const h = res.headers;
-    const m = `${h['wechatpay-timestamp']}\n${h['wechatpay-nonce']}\n${text}\n`;
-    const answerSig = Buffer.from(String(h['wechatpay-signature']), 'base64');
-    if (!cryptoVerify('sha256', Buffer.from(m), publicKey, answerSig))
-      throw new Error('bad answer signature');
-    return (JSON.parse(text) as { presign_token: string }).presign_token;
-  };
+  const raw = rawPresignCall({ pool, publicKey, merchantSerial, pubId, body });
+  const onLoop = syncSign(privateKey);
+  const onPool: RawSign = (message) => signAsync('sha256', message, privateKey);
+  const rawCall = (pooled: boolean) => raw(pooled ? onPool : onLoop);
 
   const variants: Array<[string, () => Promise<unknown>]> = [
     ['undici + sync crypto.sign (event loop)', () => rawCall(false)],
