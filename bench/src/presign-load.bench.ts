@@ -78,7 +78,7 @@ export async function presignLoadReport(o: { quick: boolean }): Promise<string> 
     const sessionSeconds = (Date.now() - t0) / 1000;
     // Users who logged in on this replica moments before: their sessions are in its session cache, as after a
     // real login. Issued right before each of this variant's rounds (not timed), within the cache's bounds.
-    const justLoggedIn = (c: Child) => pool(c, Math.min(9_000, 1_500 * seconds));
+    const justLoggedIn = (c: Child) => pool(c, Math.min(9_000, 2_500 * seconds));
 
     type V = { name: string; child: Child; tokens?: () => string; login?: boolean; usesPg?: boolean };
     const pgCpu = () => pg?.cpuSeconds() ?? Number.NaN;

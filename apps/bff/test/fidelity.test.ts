@@ -168,27 +168,35 @@ describe('fidelity against one running sandbox', () => {
     });
   });
 
-  it("an edu notification matched by contract id must name that contract's openid", async () => {
-    const owner = 'oOwner00000000000000000000001';
-    const c = await seedPending(h, { family: 'edu-papay', openid: owner });
-    const resource = (openid: string, status: 'ADD' | 'DELETE') => ({
-      sp_mchid: '1900000109',
-      sub_mchid: TEST_IDS.subMchId,
-      appid: TEST_IDS.appId,
-      openid,
-      plan_id: TEST_IDS.planId,
-      contract_information: {
-        contract_id: 'WxFidelity000000000000000001',
-        contract_status: status,
-        create_time: new Date(h.clock.now() * 1000).toISOString(),
-      },
-    });
-    const send = (id: string, eventType: string, openid: string, status: 'ADD' | 'DELETE') =>
+  /** Posts edu notifications about one WeChat contract id, naming whichever user the test says. */
+  const eduSender =
+    (contractId: string) => (id: string, eventType: string, openid: string, status: 'ADD' | 'DELETE') =>
       postNotification(
         h,
         '/v1/notify/edu-papay',
-        makeNotification({ now: h.clock.now(), id, eventType, resource: resource(openid, status) }),
+        makeNotification({
+          now: h.clock.now(),
+          id,
+          eventType,
+          resource: {
+            sp_mchid: '1900000109',
+            sub_mchid: TEST_IDS.subMchId,
+            appid: TEST_IDS.appId,
+            openid,
+            plan_id: TEST_IDS.planId,
+            contract_information: {
+              contract_id: contractId,
+              contract_status: status,
+              create_time: new Date(h.clock.now() * 1000).toISOString(),
+            },
+          },
+        }),
       );
+
+  it("an edu notification matched by contract id must name that contract's openid", async () => {
+    const owner = 'oOwner00000000000000000000001';
+    const c = await seedPending(h, { family: 'edu-papay', openid: owner });
+    const send = eduSender('WxFidelity000000000000000001');
     expect((await send('edu-own-1', 'ENTRUST.SIGNING', owner, 'ADD')).status).toBe(204);
     expect((await h.app.contractsRepository.findById(c.id))?.state).toBe('SIGNED');
     // A RELEASE for the same WeChat contract id naming another user: stored, but it moves nothing.
@@ -198,6 +206,33 @@ describe('fidelity against one running sandbox', () => {
     expect((await h.app.contractsRepository.findById(c.id))?.state).toBe('SIGNED');
     const inbox = await h.app.inboxRepository.list();
     expect(inbox.find((i) => i.envelope_id === 'edu-own-2')?.outcome).toBe('unmatched');
+  });
+
+  it("a contract id naming another user does not fall through to that user's pending contract", async () => {
+    // Found by WeChat's id first, checked second: the intruder's own pending contract (no WeChat id yet, same
+    // plan) is exactly what the user-and-plan fallback would pick if the check came before the choice.
+    const owner = 'oOwner00000000000000000000002';
+    const intruder = 'oIntruder0000000000000000002';
+    const mine = await seedPending(h, { family: 'edu-papay', openid: owner });
+    const theirs = await seedPending(h, { family: 'edu-papay', openid: intruder });
+    const send = eduSender('WxFidelity000000000000000002');
+    expect((await send('edu-fall-1', 'ENTRUST.SIGNING', owner, 'ADD')).status).toBe(204);
+    expect((await h.app.contractsRepository.findById(mine.id))?.state).toBe('SIGNED');
+    // (A SIGNING of the same contract id would be a duplicate of the first: the inbox keys on the id.)
+    expect((await send('edu-fall-2', 'ENTRUST.RELEASE', intruder, 'DELETE')).status).toBe(204);
+    expect(await h.app.contractsRepository.findById(theirs.id)).toMatchObject({
+      state: 'PENDING',
+      wechat_contract_id: null,
+    });
+    expect((await h.app.contractsRepository.findById(mine.id))?.state).toBe('SIGNED');
+    const outcomes = (await h.app.inboxRepository.list())
+      .filter((i) => i.envelope_id.startsWith('edu-fall-'))
+      .map((i) => [i.envelope_id, i.outcome, i.contract_id])
+      .sort();
+    expect(outcomes).toEqual([
+      ['edu-fall-1', 'applied', mine.id],
+      ['edu-fall-2', 'unmatched', null],
+    ]);
   });
 
   it('?reconcile=true asks WeChat at most once per contract within RECONCILE_USER_MIN_INTERVAL_SECONDS', async () => {

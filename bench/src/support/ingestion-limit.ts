@@ -6,8 +6,9 @@ import pg from 'pg';
  * The INGESTION LIMIT (issue 13): raw verify + AES-GCM decrypt + JSON.parse, then exactly the product's durable
  * work in ONE transaction, in as few round trips as that allows: BEGIN; insert the inbox row unless the event
  * (envelope id, or event type + business key) is in; if it is new, ONE statement finds the contract (WeChat's
- * contract id, else the user's newest READY PENDING/EXPIRED contract on the plan), moves it to SIGNED (forward
- * only) and writes the outcome on the inbox row; COMMIT. On PostgreSQL through the raw `pg` driver with named
+ * contract id, else the user's newest READY PENDING/EXPIRED contract on the plan), keeps it only if it is the
+ * payload's user's (the product's identity check, also in SQL since the product does it there), moves it to
+ * SIGNED (forward only) and writes the outcome on the inbox row; COMMIT. On PostgreSQL through the raw `pg` driver with named
  * prepared statements; on PGlite through the same database handle as the product (there is no other driver).
  * It works on its own copies of the tables (limit_inbox, limit_contracts) so both see every notification fresh.
  */
@@ -18,14 +19,15 @@ const INSERT = `insert into limit_inbox (id, envelope_id, event_type, business_k
     serial, request_id, outcome, contract_id, received_at)
   values ($1, $2, $3, $4, 'edu-papay', 'signed', $5, $6, $7, null, 'unmatched', null, $8)
   on conflict do nothing returning id`;
-const MOVE = `with target as (
-    (select id, state from limit_contracts where family = 'edu-papay' and wechat_contract_id = $2)
+const MOVE = `with picked as (
+    (select id, openid from limit_contracts where family = 'edu-papay' and wechat_contract_id = $2)
     union all
-    (select id, state from limit_contracts
+    (select id, openid from limit_contracts
       where openid = $3 and plan_key = $4 and state in ('PENDING', 'EXPIRED') and presign_status = 'READY'
         and wechat_contract_id is null
       order by created_at desc, id desc limit 1)
     limit 1),
+  target as (select id from picked where openid = $3),
   moved as (
     update limit_contracts c set state = 'SIGNED', updated_at = $5, state_event_time = $6,
       wechat_contract_id = coalesce(c.wechat_contract_id, $2), signed_at = coalesce(c.signed_at, $6)

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ContractEvent } from '@qianyue/wechatpay';
-import type { Transaction } from 'kysely';
-import type { ContractRow, ContractState, Database } from '../db/database.ts';
-import { NotificationForeignError } from '../errors.ts';
+import type { ContractRow, ContractState } from '../db/database.ts';
+import type { NotificationTarget } from '../db/notification-move.ts';
+import { InternalError, NotificationForeignError } from '../errors.ts';
 import type { ContractFamily, KnownEvent } from '../families/index.ts';
 import type { StoredOutcome } from '../notifications/outcomes.ts';
 import type { ContractsContext } from './context.ts';
@@ -21,23 +21,28 @@ export function createNotifications(c: ContractsContext, reconcile: ReturnType<t
       .map((p) => c.family(p.planKey))
       .filter((f): f is ContractFamily => f?.accepts(event) === true);
 
-  /** The local contract the event is about, found by our key, WeChat's key, or (edu) by plan and user. */
-  async function target(event: KnownEvent, candidates: ContractFamily[], trx: Transaction<Database>) {
+  /**
+   * Where the database looks for the event's contract: our key, WeChat's key, or (edu) plan by plan the user's
+   * newest handed-out contract; and on which plans, for which user, a found row counts as the event's.
+   */
+  function targetOf(event: KnownEvent, candidates: ContractFamily[]): NotificationTarget {
     const key = candidates[0]!.lookup(event);
-    if (key.outContractCode) return c.repo.findByOutContractCode(key.outContractCode, trx);
     // A RELEASE may overtake its SIGNING (reordered delivery): then it applies to the pending contract.
     const states: ContractState[] =
       event.kind === 'signed' ? ['PENDING', 'EXPIRED'] : ['SIGNED', 'PENDING', 'EXPIRED'];
-    return c.repo.findNotificationTarget(
-      {
-        family: event.family,
-        ...(key.wechatContractId ? { wechatContractId: key.wechatContractId } : {}),
-        ...(key.user ? { user: key.user } : {}),
-        planKeys: candidates.filter((f) => f.isOurs(event)).map((f) => f.plan.planKey),
-        states,
-      },
-      trx,
-    );
+    return {
+      family: event.family,
+      ...(key.outContractCode ? { outContractCode: key.outContractCode } : {}),
+      ...(key.wechatContractId ? { wechatContractId: key.wechatContractId } : {}),
+      ...(key.user ? { user: key.user } : {}),
+      states,
+      plans: candidates
+        .filter((f) => f.isOurs(event))
+        .map((f) => {
+          const { openid, unnamedMayMatch } = f.owner(event);
+          return { planKey: f.plan.planKey, owner: openid, unnamedMayMatch };
+        }),
+    };
   }
 
   /** The row's own plan module must accept the payload and find its own user in it. */
@@ -86,24 +91,19 @@ export function createNotifications(c: ContractsContext, reconcile: ReturnType<t
       });
       if (!fresh) return 'duplicate';
       if (!known) return 'ignored';
-      const row = await target(known, candidates, trx);
-      const family = matches(known, row);
-      if (!row || !family) return 'unmatched';
-      const move = family.transitionFor(known, t);
-      const changed = await c.repo.transition(
-        row.id,
-        move.to,
-        {
-          eventTime: move.eventTime,
-          wechatContractId: move.wechatContractId,
-          signedAt: move.signedAt,
-          ...(move.terminatedAt ? { terminatedAt: move.terminatedAt } : {}),
-          recordOnInbox: inboxId,
-        },
-        trx,
-      );
-      applied = { row, family };
-      return changed ? 'applied' : 'unchanged';
+      // Each family kind moves a contract the same way for every plan and mode: the event decides.
+      const move = candidates[0]!.transitionFor(known, t);
+      const found = await c.repo.findMoveAndRecord(trx, targetOf(known, candidates), move, inboxId);
+      if (found.outcome === 'unmatched') return 'unmatched';
+      // The database checked plan and user while it found the row; the row's own module checks again in code
+      // before anything commits (two independent statements of one identity rule).
+      const family = matches(known, found.row);
+      if (!family)
+        throw new InternalError({
+          cause: new Error(`contract ${found.row.id} was moved by a notification its plan does not accept`),
+        });
+      applied = { row: found.row, family };
+      return found.outcome;
     });
     if (outcome === 'ignored') {
       // Answered 204 and never redelivered: if this is a contract event under a name we do not map (the

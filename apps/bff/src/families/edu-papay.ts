@@ -135,6 +135,7 @@ export function createEduFamily(
 
     // Matched by contract id or by plan + user, the payload must name the contract's own user.
     names: (event, row) => event.resource.openid === row.openid,
+    owner: (event) => ({ openid: event.resource.openid ?? null, unnamedMayMatch: false }),
 
     lookup: (event) => ({
       wechatContractId: event.resource.contract_information.contract_id,

@@ -53,6 +53,12 @@ export interface ContractFamily<E extends KnownEvent = KnownEvent> {
   contractKey(event: E): string;
   /** Whether the event is about `row` (same user under this mode's identity field). */
   names(event: E, row: ContractRow): boolean;
+  /**
+   * `names` as the database checks it while it finds the row: the user the payload names under this mode's
+   * identity field (null: nobody), and whether a payload naming nobody may still move a row found by its own
+   * key. `names` re-checks the row in code before the move commits.
+   */
+  owner(event: E): { openid: string | null; unnamedMayMatch: boolean };
   /** How to find the row when the payload does not carry our own key: edu by plan + user. */
   lookup(event: E): { wechatContractId?: string; outContractCode?: string; user?: string };
   transitionFor(event: E, received: Date): Transition;

@@ -145,6 +145,11 @@ export function createPasswordExemptFamily(
       );
     },
 
+    owner: (event) => ({
+      openid: userOf(passwordExemptOwner(event.resource)) ?? null,
+      unnamedMayMatch: true,
+    }),
+
     lookup: (event) => ({ outContractCode: event.resource.out_contract_code }),
 
     transitionFor(event, received) {
