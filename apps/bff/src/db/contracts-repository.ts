@@ -2,7 +2,12 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { InternalError } from '../errors.ts';
 import { STATE_RANK } from './contract-columns.ts';
 import type { ContractRow, ContractState, Database, Family } from './database.ts';
-import { findMoveAndRecord } from './notification-move.ts';
+import {
+  createNotificationMove,
+  type MoveResult,
+  type NotificationMove,
+  type NotificationTarget,
+} from './notification-move.ts';
 import { claimPresign, type NewContract, type PresignClaim } from './presign-claim.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -34,7 +39,12 @@ export interface ContractsRepository {
    * A verified notification, after its inbox row was inserted: find its contract, move it and record the
    * outcome, in ONE statement inside the notification's transaction (notification-move.ts).
    */
-  findMoveAndRecord: typeof findMoveAndRecord;
+  findMoveAndRecord(
+    trx: Transaction<Database>,
+    target: NotificationTarget,
+    move: NotificationMove,
+    inboxId: string,
+  ): Promise<MoveResult>;
   claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
   /** Stores WeChat's answer on the claim (nothing is read back: the caller knows what it wrote). */
   completePresign(
@@ -106,7 +116,7 @@ export function createContractsRepository(db: Kysely<Database>): ContractsReposi
         .limit(1)
         .executeTakeFirst(),
 
-    findMoveAndRecord,
+    findMoveAndRecord: createNotificationMove(),
 
     claimPresign: (o) => claimPresign(db, repo, o),
 

@@ -33,87 +33,122 @@ export interface NotificationMove {
 export type MoveResult = { outcome: 'unmatched' } | { outcome: 'applied' | 'unchanged'; row: ContractRow };
 
 const COLS = CONTRACT_COLUMNS.join(', ');
-const T_COLS = CONTRACT_COLUMNS.map((c) => `t.${c}`).join(', ');
+const RANK_SQL = `(case c.state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end)`;
+
+/** The statement's shape: which key finds the row, how many plans the user fallback looks at, which states. */
+interface Shape {
+  key: 'out_contract_code' | 'wechat_contract_id';
+  userPlans: number;
+  states: ContractState[];
+  plans: number;
+}
 
 /*
- * The notification hot path after the inbox insert, ONE statement with a fixed text (one prepared statement
- * per connection): find the contract, check it is one of ours and names the payload's user, move it forward
- * (never backwards or sideways; ids and times WeChat gave are kept once set) and write the outcome on the inbox
- * row. The row is chosen FIRST (WeChat's id or our code beats the user fallback) and only then checked: a
- * payload naming contract X and another user must not fall through to that user's pending contract.
- *  $1 family  $2 WeChat contract id  $3 out_contract_code  $4 user  $5 states  $6 plan keys (priority order)
- *  $7 owner per plan  $8 "unnamed may match" per plan  $9 target state  $10 its rank  $11 now  $12 event time
- *  $13 WeChat id to keep  $14 signed at  $15 terminated at  $16 inbox row id
+ * The notification hot path after the inbox insert, ONE statement (one prepared statement per shape and
+ * connection; a deployment has a handful of shapes): find the contract, check it is on a plan that accepts the
+ * payload and is the payload's user's, move it forward (never backwards or sideways; ids and times WeChat gave
+ * are kept once set) and write the outcome on the inbox row. The row is chosen FIRST (our code or WeChat's id
+ * beats the user fallback) and only then checked: a payload naming contract X and another user must not fall
+ * through to that user's pending contract. Small on purpose: one flat statement per shape keeps PostgreSQL's
+ * planning cheap (a generic form with arrays and a lateral join cost 0.6 ms of planning per call).
+ *  $1 family  $2 the key  $3 inbox row id  $4 target state  $5 its rank  $6 now  $7 event time  $8 WeChat id
+ *  to keep  $9 signed at  $10 terminated at; with a fallback, the user and its plan keys; then per plan (plan
+ *  key, owner, whether a payload naming nobody may match). Every placeholder is used (PostgreSQL types them).
  */
-const FIND_MOVE_AND_RECORD = `with picked as (
-    select ${COLS} from (
-      (select ${COLS}, 0 as target_rank from contracts where family = $1 and wechat_contract_id = $2)
-      union all
-      (select ${COLS}, 0 as target_rank from contracts where out_contract_code = $3)
-      union all
-      (select ${T_COLS}, p.ord as target_rank
-        from unnest($6::text[]) with ordinality as p(plan_key, ord)
-        cross join lateral (
-          select ${COLS} from contracts
-          where openid = $4 and plan_key = p.plan_key and state = any($5::text[]) and presign_status = 'READY'
-          order by created_at desc, id desc limit 1) t
-        where t.wechat_contract_id is null)
-    ) candidates
+function statementFor(shape: Shape): string {
+  // States come from our own enum (never from a payload); checked anyway, since they are written inline.
+  for (const s of shape.states) if (!(s in STATE_RANK)) throw new Error(`not a contract state: ${s}`);
+  const states = shape.states.map((s) => `'${s}'`).join(', ');
+  let n = 10;
+  const user = shape.userPlans > 0 ? `$${++n}` : '';
+  const byKey =
+    shape.key === 'out_contract_code'
+      ? 'select id, openid, plan_key, 0 as target_rank from contracts where family = $1 and out_contract_code = $2'
+      : 'select id, openid, plan_key, 0 as target_rank from contracts where family = $1 and wechat_contract_id = $2';
+  const fallback = Array.from({ length: shape.userPlans }, (_, i) => {
+    const plan = `$${++n}`;
+    return `(select id, openid, plan_key, ${i + 1} as target_rank from (
+        select id, openid, plan_key, wechat_contract_id from contracts
+        where openid = ${user} and plan_key = ${plan} and state in (${states}) and presign_status = 'READY'
+        order by created_at desc, id desc limit 1) latest
+      where wechat_contract_id is null)`;
+  });
+  const accepted = Array.from({ length: shape.plans }, () => {
+    const [plan, owner, unnamed] = [++n, ++n, ++n];
+    return `(plan_key = $${plan} and (openid = $${owner} or ($${owner}::text is null and $${unnamed}::boolean)))`;
+  });
+  return `with picked as (
+    select id, openid, plan_key from (${[`(${byKey})`, ...fallback].join(' union all ')}) candidates
     order by target_rank limit 1),
-  target as (
-    select ${T_COLS} from picked t
-    join unnest($6::text[], $7::text[], $8::boolean[]) as o(plan_key, owner, unnamed_may_match)
-      on o.plan_key = t.plan_key
-    where t.openid = o.owner or (o.owner is null and o.unnamed_may_match)),
+  target as (select id from picked where ${accepted.length > 0 ? accepted.join(' or ') : 'false'}),
   moved as (
-    update contracts c set state = $9, updated_at = $11, state_event_time = $12,
-      wechat_contract_id = coalesce(c.wechat_contract_id, $13),
-      signed_at = coalesce(c.signed_at, $14::timestamptz),
-      terminated_at = coalesce(c.terminated_at, $15::timestamptz)
-    where c.id = (select id from target)
-      and (case c.state when 'PENDING' then 0 when 'EXPIRED' then 1 when 'SIGNED' then 2 when 'TERMINATED' then 3 end) < $10
+    update contracts c set state = $4, updated_at = $6, state_event_time = $7,
+      wechat_contract_id = coalesce(c.wechat_contract_id, $8),
+      signed_at = coalesce(c.signed_at, $9::timestamptz),
+      terminated_at = coalesce(c.terminated_at, $10::timestamptz)
+    where c.id = (select id from target) and ${RANK_SQL} < $5
     returning c.id),
   recorded as (
     update notification_inbox
     set outcome = case when exists (select 1 from moved) then 'applied' else 'unchanged' end,
       contract_id = (select id from target)
-    where id = $16 and exists (select 1 from target)
+    where id = $3 and exists (select 1 from target)
     returning outcome)
-  select ${T_COLS}, (select outcome from recorded) as outcome from target t`;
+  select ${COLS}, (select outcome from recorded) as outcome from contracts where id = (select id from target)`;
+}
 
 /**
- * Runs inside the notification's transaction, after its inbox row was inserted: the caller re-checks the row
- * in code before committing. No row: nothing matched (the inbox row keeps its `unmatched`).
+ * Runs inside the notification's transaction, after its inbox row was inserted; the caller re-checks the row
+ * in code before committing. The row returned is as it was before the move. No row: nothing matched (the
+ * inbox row keeps its `unmatched`).
  */
-export async function findMoveAndRecord(
-  trx: Transaction<Database>,
-  target: NotificationTarget,
-  move: NotificationMove,
-  inboxId: string,
-): Promise<MoveResult> {
-  const r = await trx.executeQuery<ContractRow & { outcome: 'applied' | 'unchanged' | null }>(
-    CompiledQuery.raw(FIND_MOVE_AND_RECORD, [
-      target.family,
-      target.outContractCode === undefined ? (target.wechatContractId ?? null) : null,
-      target.outContractCode ?? null,
-      target.outContractCode === undefined ? (target.user ?? null) : null,
-      target.states,
-      target.plans.map((p) => p.planKey),
-      target.plans.map((p) => p.owner),
-      target.plans.map((p) => p.unnamedMayMatch),
-      move.to,
-      STATE_RANK[move.to],
-      new Date(),
-      move.eventTime,
-      move.wechatContractId,
-      move.signedAt,
-      move.terminatedAt,
-      inboxId,
-    ]),
-  );
-  const found = r.rows[0];
-  if (!found) return { outcome: 'unmatched' };
-  const { outcome, ...row } = found;
-  if (!outcome) throw new InternalError({ cause: new Error(`inbox row ${inboxId} is missing`) });
-  return { outcome, row };
+export function createNotificationMove() {
+  const texts = new Map<string, string>();
+  const textFor = (shape: Shape) => {
+    const id = `${shape.key}:${shape.userPlans}:${shape.plans}:${shape.states.join(',')}`;
+    const known = texts.get(id);
+    if (known) return known;
+    const text = statementFor(shape);
+    texts.set(id, text);
+    return text;
+  };
+
+  return async function findMoveAndRecord(
+    trx: Transaction<Database>,
+    target: NotificationTarget,
+    move: NotificationMove,
+    inboxId: string,
+  ): Promise<MoveResult> {
+    const byCode = target.outContractCode !== undefined;
+    const key = byCode ? target.outContractCode : target.wechatContractId;
+    // The user fallback only when the payload has no key of ours (edu: WeChat's id may be new to us).
+    const userPlans = !byCode && target.user ? target.plans.map((p) => p.planKey) : [];
+    const text = textFor({
+      key: byCode ? 'out_contract_code' : 'wechat_contract_id',
+      userPlans: userPlans.length,
+      states: target.states,
+      plans: target.plans.length,
+    });
+    const r = await trx.executeQuery<ContractRow & { outcome: 'applied' | 'unchanged' | null }>(
+      CompiledQuery.raw(text, [
+        target.family,
+        key ?? null,
+        inboxId,
+        move.to,
+        STATE_RANK[move.to],
+        new Date(),
+        move.eventTime,
+        move.wechatContractId,
+        move.signedAt,
+        move.terminatedAt,
+        ...(userPlans.length > 0 ? [target.user, ...userPlans] : []),
+        ...target.plans.flatMap((p) => [p.planKey, p.owner, p.unnamedMayMatch]),
+      ]),
+    );
+    const found = r.rows[0];
+    if (!found) return { outcome: 'unmatched' };
+    const { outcome, ...row } = found;
+    if (!outcome) throw new InternalError({ cause: new Error(`inbox row ${inboxId} is missing`) });
+    return { outcome, row };
+  };
 }
