@@ -127,10 +127,9 @@ suite('on a real PostgreSQL 15', () => {
       const now = new Date(h.clock.now() * 1000);
       const claim = (openid: string, planKey: string, family: 'edu-papay' | 'password-exempt', i: number) =>
         repo.claimPresign({
+          who: { openid, appId: 'wx-race' },
           contract: {
             id: `c_race_${openid}_${i}`,
-            appId: 'wx-race',
-            openid,
             planKey,
             family,
             outContractCode: `RACE${openid}${i}`,
@@ -164,10 +163,9 @@ suite('on a real PostgreSQL 15', () => {
       // Padded to 6 digits, never cut: a seven-digit number is shown whole; only the first {member} is filled.
       await sql`select setval('member_numbers', 1234566)`.execute(h.app.db);
       const big = await repo.claimPresign({
+        who: { openid: 'oRaceBig', appId: 'wx-race' },
         contract: {
           id: 'c_race_big',
-          appId: 'wx-race',
-          openid: 'oRaceBig',
           planKey: 'edu-monthly',
           family: 'edu-papay',
           outContractCode: 'RACEBIG',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './helpers/harness.ts';
+import { claimsAndMembersOf } from './helpers/written.ts';
 
 interface Presign {
   contractId: string;
@@ -155,6 +156,18 @@ describe('POST /v1/contracts/presign against the sandbox', () => {
     } finally {
       await h.control('DELETE', '/faults');
     }
+  });
+
+  it('reads the session in its own claim: a logout on another replica stops presigns at once, nothing written', async () => {
+    const { token, openid } = await h.login();
+    // The login left the session in this replica's cache; another replica's logout deletes only the row.
+    await h.app.db.deleteFrom('sessions').where('openid', '=', openid).execute();
+    const res = await presign(token, 'edu-monthly');
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ code: 'BFF_SESSION_EXPIRED' });
+    expect(await claimsAndMembersOf(h, openid)).toEqual([[], []]);
+    // Other routes keep the cache's bounded revocation window (SESSION_CACHE_SECONDS), as documented.
+    expect((await h.call('GET', '/v1/contracts', { token })).status).toBe(200);
   });
 
   it('an unknown plan → 404 BFF_PLAN_NOT_FOUND; a malformed plan key → 400', async () => {

@@ -1,6 +1,7 @@
 import { TEST_IDS } from '@qianyue/sandbox/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Harness, startHarness } from './helpers/harness.ts';
+import { claimsAndMembersOf } from './helpers/written.ts';
 
 /*
  * Every signing mode end to end over real HTTP against the real sandbox: login in the mini-program the mode
@@ -100,10 +101,12 @@ describe('every signing mode end to end (BFF ↔ sandbox over HTTP)', () => {
   );
 
   it('a plan of one mini-program is not offered to, nor presignable by, a user of another', async () => {
-    const { token } = await h.login(undefined, { appId: TEST_IDS.subAppId });
+    const { token, openid } = await h.login(undefined, { appId: TEST_IDS.subAppId });
     const r = await h.call('POST', '/v1/contracts/presign', { token, body: { planKey: 'pe-qs' } });
     expect(r.status).toBe(404);
     expect(r.body).toMatchObject({ code: 'BFF_PLAN_NOT_FOUND' });
+    // Refused before anything is written: no claim, and no member number under either mini-program.
+    expect(await claimsAndMembersOf(h, openid)).toEqual([[], []]);
   });
 
   it('the old wiring (the sub-merchant mini-program user sent as `openid` under appid) is refused by WeChat', async () => {

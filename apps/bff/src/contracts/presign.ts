@@ -2,9 +2,11 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { PresignReply } from '@qianyue/api';
 import { firstDueDay } from '../billing/calendar.ts';
 import type { PlanConfig } from '../config.ts';
+import type { ClaimUser } from '../db/presign-claim.ts';
 import {
   AlreadySignedError,
   PlanNotFoundError,
+  SessionExpiredError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../errors.ts';
@@ -22,10 +24,20 @@ const newContractId = () => `c_${randomBytes(18).toString('base64url')}`;
 /** A presign session about to end is not handed out again: the user could not finish signing in time. */
 const REUSE_MARGIN_SECONDS = 60;
 
-/** Who is asking: the openid is under the mini-program they logged in with. */
+/** A logged-in user: the openid is under the mini-program they logged in with. */
 export interface SessionUser {
   openid: string;
   appId: string;
+}
+
+/**
+ * Who is asking for a presign: a session whose token checked out. The claim statement reads the session itself (live, and
+ * whose openid under which mini-program), so a presign costs no separate session read; `learned` hears who it
+ * was (the session cache keeps it for the user's next requests).
+ */
+export interface PresignSession {
+  sessionId: string;
+  learned?(user: ClaimUser): void;
 }
 
 /**
@@ -38,13 +50,21 @@ export function createPresign(c: ContractsContext) {
   // A CREATING claim older than one whole budget (plus margin) belongs to a request that died: take it over.
   const claimTimeoutMs = c.config.wechatpay.budgetMs + 5_000;
 
-  async function once(user: SessionUser, p: PlanConfig, deadline: number): Promise<PresignReply | 'retry'> {
+  async function once(
+    session: PresignSession,
+    p: PlanConfig,
+    deadline: number,
+  ): Promise<PresignReply | 'retry'> {
     const t = c.now();
     const claim = await c.repo.claimPresign({
+      who: {
+        sessionId: session.sessionId,
+        now: t,
+        defaultAppId: c.config.wechat.appId,
+        loginAppId: p.loginAppId,
+      },
       contract: {
         id: newContractId(),
-        appId: user.appId,
-        openid: user.openid,
         planKey: p.planKey,
         family: p.family,
         outContractCode: newOutContractCode(),
@@ -61,6 +81,10 @@ export function createPresign(c: ContractsContext) {
       reuseUntil: new Date(t.getTime() + REUSE_MARGIN_SECONDS * 1000),
       claimStaleBefore: new Date(t.getTime() - claimTimeoutMs),
     });
+    if (claim.kind === 'no-session') throw new SessionExpiredError();
+    // A plan signs in one mini-program: its openid is meaningless to another one's plans.
+    if (claim.kind === 'other-app') throw new PlanNotFoundError();
+    session.learned?.(claim.user);
     if (claim.kind === 'retry') {
       await c.sleep(20);
       return 'retry';
@@ -104,17 +128,15 @@ export function createPresign(c: ContractsContext) {
     };
   }
 
-  return async function presign(user: SessionUser, planKey: string): Promise<PresignReply> {
+  return async function presign(session: PresignSession, planKey: string): Promise<PresignReply> {
     const p = c.plan(planKey);
-    // A plan signs in one mini-program: its openid is meaningless to another one's plans.
-    if (p.loginAppId !== user.appId) throw new PlanNotFoundError();
     const deadline = c.deadline();
     const started = performance.now();
     const observe = (outcome: string) =>
       c.metrics.presignSeconds.observe({ family: p.family, outcome }, (performance.now() - started) / 1000);
     try {
       for (let i = 0; i < 3; i++) {
-        const r = await once(user, p, deadline);
+        const r = await once(session, p, deadline);
         if (r !== 'retry') {
           observe(r.reused ? 'reused' : 'created');
           return r;

@@ -4,19 +4,20 @@ import type { ContractRow } from '../db/database.ts';
 import { ContractNotFoundError } from '../errors.ts';
 import { type ContractsDeps, createContext } from './context.ts';
 import { type ApplyOutcome, createNotifications } from './notifications.ts';
-import { createPresign, type SessionUser } from './presign.ts';
+import { createPresign, type PresignSession, type SessionUser } from './presign.ts';
 import { createReconcile, type ReconcileTrigger } from './reconcile.ts';
 import { createTerminate } from './terminate.ts';
 import { planView, toContract, visibleContract } from './views.ts';
 
 export type { ContractsDeps } from './context.ts';
-export type { SessionUser } from './presign.ts';
+export type { PresignSession, SessionUser } from './presign.ts';
 
 /** The `contracts` decorator: what routes, the console and the background reconciler call. */
 export interface ContractsService {
   /** The plans of the mini-program the user logged in with, each with the user's state on it. */
   plans(user: SessionUser): Promise<Plan[]>;
-  presign(user: SessionUser, planKey: string): Promise<PresignReply>;
+  /** The session is read by the claim itself (no separate session read): see PresignSession. */
+  presign(session: PresignSession, planKey: string): Promise<PresignReply>;
   list(openid: string): Promise<Contract[]>;
   /** `reconcile`: the user just came back from signing; ask WeChat (throttled per contract). */
   get(openid: string, contractId: string, reconcile: boolean): Promise<Contract>;

@@ -8,13 +8,13 @@ import {
   type NotificationMove,
   type NotificationTarget,
 } from './notification-move.ts';
-import { claimPresign, type NewContract, type PresignClaim } from './presign-claim.ts';
+import { type ClaimIdentity, claimPresign, type NewContract, type PresignClaim } from './presign-claim.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 export { STATE_RANK } from './contract-columns.ts';
 
-export type { NewContract, PresignClaim } from './presign-claim.ts';
+export type { ClaimIdentity, ClaimUser, NewContract, PresignClaim } from './presign-claim.ts';
 
 export interface TransitionFields {
   eventTime: Date;
@@ -45,7 +45,12 @@ export interface ContractsRepository {
     move: NotificationMove,
     inboxId: string,
   ): Promise<MoveResult>;
-  claimPresign(o: { contract: NewContract; reuseUntil: Date; claimStaleBefore: Date }): Promise<PresignClaim>;
+  claimPresign(o: {
+    contract: NewContract;
+    who: ClaimIdentity;
+    reuseUntil: Date;
+    claimStaleBefore: Date;
+  }): Promise<PresignClaim>;
   /** Stores WeChat's answer on the claim (nothing is read back: the caller knows what it wrote). */
   completePresign(
     id: string,

@@ -11,6 +11,14 @@ declare module 'fastify' {
       issue(openid: string, sessionKey: string, appId?: string): Promise<{ token: string; expiresAt: Date }>;
       /** preHandler for `auth: true` routes: sets request.openid or throws 401. */
       authenticate(request: FastifyRequest): Promise<void>;
+      /**
+       * preHandler for a route whose own statement reads the session (presign): checks the token's HMAC and
+       * expiry only and sets request.sessionId, or throws 401. request.openid stays unset: the route must not
+       * act for anyone before its statement has found the live session.
+       */
+      authenticateToken(request: FastifyRequest): Promise<void>;
+      /** What such a route's statement found: kept in this replica's session cache like a database read. */
+      remember(request: FastifyRequest, user: { openid: string; appId: string }): void;
       /** Logout: deletes the authenticated request's session (row and this replica's cache entry). */
       revoke(request: FastifyRequest): Promise<void>;
     };
@@ -20,8 +28,10 @@ declare module 'fastify' {
     openid: string;
     /** The mini-program the session's openid is under (set with `openid`). */
     appId: string;
-    /** The authenticated session's id (set with openid). */
+    /** The authenticated session's id (set with openid, or alone by authenticateToken). */
     sessionId: string;
+    /** The session token's expiry (unix seconds), set with sessionId. */
+    sessionExpiresAt: number;
   }
 }
 
@@ -81,9 +91,28 @@ export default fp(
     const revoked = new Map<string, number>();
     const isRevoked = (id: string, now: number) => (revoked.get(id) ?? 0) > now;
 
+    const cache = (id: string, user: { openid: string; appId: string }, exp: number, now: number) => {
+      if (CACHE_SECONDS <= 0) return;
+      if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
+      known.set(id, { ...user, until: Math.min(exp, now + CACHE_SECONDS) });
+    };
+    /** The token's own checks (HMAC, expiry): no database read. Sets request.sessionId. */
+    const checkToken = (request: FastifyRequest) => {
+      const t = verifyToken(opts.secret, request.headers.authorization);
+      if (t === 'missing') throw new UnauthenticatedError();
+      if (t === 'malformed') throw new UnauthenticatedError('The session token is malformed');
+      if (t === 'invalid') throw new UnauthenticatedError('The session token is not valid');
+      const now = opts.clock.now();
+      if (t.exp <= now) throw new SessionExpiredError();
+      request.sessionId = t.id;
+      request.sessionExpiresAt = t.exp;
+      return { ...t, now };
+    };
+
     app.decorateRequest('openid', '');
     app.decorateRequest('appId', '');
     app.decorateRequest('sessionId', '');
+    app.decorateRequest('sessionExpiresAt', 0);
     app.decorate('sessions', {
       async issue(openid: string, sessionKey: string, appId = opts.defaultAppId) {
         const now = opts.clock.now();
@@ -99,39 +128,33 @@ export default fp(
         });
         // The session is known here already: the first authenticated request after login (on this replica)
         // then needs no database read either.
-        if (CACHE_SECONDS > 0) {
-          if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
-          known.set(id, { openid, appId, until: Math.min(exp, now + CACHE_SECONDS) });
-        }
+        cache(id, { openid, appId }, exp, now);
         const payload = `${VERSION}.${id}.${exp}`;
         return { token: `${payload}.${mac(opts.secret, payload)}`, expiresAt: new Date(exp * 1000) };
       },
       async authenticate(request: FastifyRequest) {
-        const t = verifyToken(opts.secret, request.headers.authorization);
-        if (t === 'missing') throw new UnauthenticatedError();
-        if (t === 'malformed') throw new UnauthenticatedError('The session token is malformed');
-        if (t === 'invalid') throw new UnauthenticatedError('The session token is not valid');
-        const { id, exp } = t;
-        const now = opts.clock.now();
-        if (exp <= now) throw new SessionExpiredError();
+        const { id, exp, now } = checkToken(request);
         const hit = known.get(id);
         if (hit && hit.until > now) {
           request.openid = hit.openid;
           request.appId = hit.appId;
-          request.sessionId = id;
           return;
         }
         const row = await app.sessionsRepository.findValid(id, new Date(now * 1000));
         if (!row) throw new SessionExpiredError();
         if (isRevoked(id, now)) throw new SessionExpiredError();
-        const appId = row.appid ?? opts.defaultAppId;
-        if (CACHE_SECONDS > 0) {
-          if (known.size >= CACHE_MAX) known.delete(known.keys().next().value as string);
-          known.set(id, { openid: row.openid, appId, until: Math.min(exp, now + CACHE_SECONDS) });
-        }
-        request.openid = row.openid;
-        request.appId = appId;
-        request.sessionId = id;
+        const user = { openid: row.openid, appId: row.appid ?? opts.defaultAppId };
+        cache(id, user, exp, now);
+        request.openid = user.openid;
+        request.appId = user.appId;
+      },
+      async authenticateToken(request: FastifyRequest) {
+        const { id, now } = checkToken(request);
+        if (isRevoked(id, now)) throw new SessionExpiredError();
+      },
+      remember(request: FastifyRequest, user: { openid: string; appId: string }) {
+        const now = opts.clock.now();
+        if (!isRevoked(request.sessionId, now)) cache(request.sessionId, user, request.sessionExpiresAt, now);
       },
       async revoke(request: FastifyRequest) {
         if (!request.sessionId) throw new UnauthenticatedError();

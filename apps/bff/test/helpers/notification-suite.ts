@@ -24,10 +24,9 @@ export async function seedPending(
   const now = new Date(h.clock.now() * 1000);
   const planKey = o.family === 'edu-papay' ? 'edu-monthly' : 'vip-autopay';
   const claim = await h.app.contractsRepository.claimPresign({
+    who: { openid: o.openid ?? VECTOR_OPENID, appId: 'wx-seed' },
     contract: {
       id: `c_seed_${Math.random().toString(36).slice(2)}`,
-      appId: 'wx-seed',
-      openid: o.openid ?? VECTOR_OPENID,
       planKey,
       family: o.family,
       outContractCode: o.outContractCode ?? `SEED${Math.random().toString(36).slice(2)}`,
@@ -232,10 +231,9 @@ export function notificationSuite(label: string, start: () => Promise<Harness>) 
       h.clock.set(signedV.now);
       const now = new Date(signedV.now * 1000);
       const creating = await repo.claimPresign({
+        who: { openid: VECTOR_OPENID, appId: 'wx-seed' },
         contract: {
           id: 'c_still_creating',
-          appId: 'wx-seed',
-          openid: VECTOR_OPENID,
           planKey: 'edu-monthly',
           family: 'edu-papay',
           outContractCode: 'CREATING0001',

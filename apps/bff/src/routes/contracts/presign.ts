@@ -6,7 +6,8 @@ const presign: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     routes.presign.url,
     {
-      preHandler: app.sessions.authenticate,
+      // The token alone here: the claim statement reads the session (live? whose?) in the same round trip.
+      preHandler: app.sessions.authenticateToken,
       schema: {
         tags: ['contracts'],
         security: [{ bearer: [] }],
@@ -15,7 +16,13 @@ const presign: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      app.contracts.presign({ openid: request.openid, appId: request.appId }, request.body.planKey),
+      app.contracts.presign(
+        {
+          sessionId: request.sessionId,
+          learned: (user) => app.sessions.remember(request, user),
+        },
+        request.body.planKey,
+      ),
   );
 };
 export default presign;
