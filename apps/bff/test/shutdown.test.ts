@@ -1,0 +1,192 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Kysely } from 'kysely';
+import { Pool } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDatabase } from '../src/db/create-database.ts';
+import type { Database } from '../src/db/database.ts';
+import { eventually, type Harness, startHarness } from './helpers/harness.ts';
+
+/*
+ * app.close() (what SIGTERM runs, inside close-with-grace's 10 s) must not wait for a keep-alive socket to
+ * time out (HTTP_KEEP_ALIVE_TIMEOUT_MS, 72 s by default, which no test here overrides): Node's server.close()
+ * reaps the connections idle at that moment, but one whose request is still being served is answered with
+ * keep-alive and then sits idle until its timeout, and Fastify runs the onClose hooks (database, background
+ * drain) only after the last connection is gone.
+ */
+
+/** Well below the keep-alive timeout (72 s) and close-with-grace's 10 s; far above a prompt close. */
+const CLOSE_BOUND_MS = 5_000;
+
+/**
+ * The WeChat jscode2session host in front of the real sandbox: `hold()` parks the next exchange until
+ * `release()`, so a login is in flight at the BFF for as long as the test wants.
+ */
+function heldUpstream(sandboxUrl: () => string) {
+  let gate: { arrived: () => void; open: Promise<void> } | undefined;
+  let release = () => {};
+  const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const g = gate;
+    gate = undefined;
+    if (g) {
+      g.arrived();
+      await g.open;
+    }
+    const answer = await fetch(`${sandboxUrl()}${req.url}`);
+    res.writeHead(answer.status, { 'content-type': 'application/json' });
+    res.end(await answer.text());
+  });
+  return {
+    server,
+    async listen(): Promise<string> {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    },
+    /** Parks the next exchange; resolves once it has arrived. */
+    hold(): Promise<void> {
+      let open = () => {};
+      const opened = new Promise<void>((r) => (open = r));
+      release = open;
+      return new Promise<void>((arrived) => (gate = { arrived, open: opened }));
+    },
+    release: () => release(),
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** Resolves with how long `p` took, or rejects once `ms` have passed (a close that hangs fails fast). */
+async function within(p: Promise<unknown>, ms: number): Promise<number> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      p,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still closing after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return performance.now() - started;
+}
+
+interface Answer<T> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+describe('shutdown: app.close() with keep-alive connections (default keep-alive timeout)', () => {
+  let h: Harness | undefined;
+  let upstream: ReturnType<typeof heldUpstream> | undefined;
+  let client: Pool | undefined;
+  let db: Kysely<Database> | undefined;
+  afterEach(async () => {
+    // A close that hung is cut here, so a failure does not hold the run for the keep-alive timeout.
+    h?.app.server.closeAllConnections();
+    await client?.destroy();
+    await h?.sandbox.close();
+    await upstream?.close();
+    await db?.destroy();
+    h = upstream = client = db = undefined;
+  });
+
+  async function start() {
+    // The upstream needs the sandbox's URL and the harness needs the upstream's: resolved on first use.
+    let sandboxUrl = '';
+    upstream = heldUpstream(() => sandboxUrl);
+    const upstreamUrl = await upstream.listen();
+    // The test's own database outlives the app, so what a request stored can be read after close.
+    db = createDatabase('memory://');
+    h = await startHarness({ env: { WECHAT_API_BASE_URL: upstreamUrl }, db });
+    sandboxUrl = h.sandboxUrl;
+    expect(h.config.http.timeouts.keepAliveMs).toBe(72_000);
+    // A client that keeps its connection: one socket, kept alive for longer than the test.
+    client = new Pool(h.url, { connections: 1, keepAliveTimeout: 600_000, keepAliveMaxTimeout: 600_000 });
+    const pool = client;
+    const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown, token?: string) => {
+      const res = await pool.request({
+        method,
+        path,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return {
+        status: res.statusCode,
+        headers: res.headers,
+        body: (await res.body.json()) as T,
+      } as Answer<T>;
+    };
+    const harness = h;
+    const login = async () => {
+      const minted = await harness.control<{ code: string }>('POST', '/login-code', {});
+      return call<{ token?: string }>('POST', '/v1/auth/login', { code: minted.body.code });
+    };
+    const store = db;
+    const sessions = async () =>
+      Number(
+        (
+          await store
+            .selectFrom('sessions')
+            .select((e) => e.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return { h: harness, upstream, call, login, sessions };
+  }
+
+  it('a login in flight when close starts gets its full answer, then close returns promptly', async () => {
+    const { h, upstream, login, sessions } = await start();
+    // The client's connection has served a request and is kept alive.
+    const first = await login();
+    expect(first.status).toBe(200);
+    expect(first.headers.connection).toBe('keep-alive');
+
+    const held = upstream.hold();
+    const inFlight = login();
+    await held;
+    const closing = within(h.app.close(), CLOSE_BOUND_MS);
+    await new Promise((r) => setTimeout(r, 50));
+    upstream.release();
+
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(answer.body.token).toMatch(/^\S{20,}$/);
+    // Timed from close() on, so it includes the 50 ms the login was still held.
+    expect(await closing).toBeLessThan(CLOSE_BOUND_MS);
+    // Told not to reuse the connection: the server ended it once this answer was out.
+    expect(answer.headers.connection).toBe('close');
+    // Both logins' sessions are stored: the one in flight was served to the end, not cut.
+    expect(await sessions()).toBe(2);
+  });
+
+  it("after a signing (the sandbox's notification and the BFF's WeChat calls on kept-alive sockets) close is prompt", async () => {
+    const { h, call, login } = await start();
+    const { body } = await login();
+    const token = body.token!;
+    const presign = await call<{ contractId: string; navigate: { extraData: Record<string, string> } }>(
+      'POST',
+      '/v1/contracts/presign',
+      { planKey: 'edu-monthly' },
+      token,
+    );
+    expect(presign.status).toBe(200);
+    await h.control('POST', `/sessions/${Object.values(presign.body.navigate.extraData)[0]}/confirm`);
+    await eventually(async () => {
+      const r = await call<{ state: string }>(
+        'GET',
+        `/v1/contracts/${presign.body.contractId}`,
+        undefined,
+        token,
+      );
+      return r.body.state === 'SIGNED' ? r : undefined;
+    });
+    expect(await within(h.app.close(), CLOSE_BOUND_MS)).toBeLessThan(CLOSE_BOUND_MS);
+  });
+});
