@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import type { Kysely } from 'kysely';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -188,5 +189,26 @@ describe('shutdown: app.close() with keep-alive connections (default keep-alive 
       return r.body.state === 'SIGNED' ? r : undefined;
     });
     expect(await within(h.app.close(), CLOSE_BOUND_MS)).toBeLessThan(CLOSE_BOUND_MS);
+  });
+
+  it('a request that finishes arriving after close started is answered 503 with Connection: close', async () => {
+    const { h } = await start();
+    const { port } = new URL(h.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.setEncoding('utf8');
+    let received = '';
+    socket.on('data', (d: string) => (received += d));
+    const ended = new Promise<void>((r) => socket.on('close', () => r()));
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    // Half a request: the connection is busy (not idle) when close starts, so server.close() leaves it open.
+    socket.write('GET /healthz HTTP/1.1\r\nHost: bff\r\n');
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = within(h.app.close(), CLOSE_BOUND_MS);
+    await new Promise((r) => setTimeout(r, 50));
+    socket.write('\r\n');
+    expect(await closing).toBeLessThan(CLOSE_BOUND_MS);
+    await ended;
+    expect(received).toMatch(/^HTTP\/1\.1 503 /);
+    expect(received.toLowerCase()).toContain('connection: close');
   });
 });
