@@ -191,7 +191,7 @@ describe('shutdown: app.close() with keep-alive connections (default keep-alive 
     expect(await within(h.app.close(), CLOSE_BOUND_MS)).toBeLessThan(CLOSE_BOUND_MS);
   });
 
-  it('a request that finishes arriving after close started is answered 503 with Connection: close', async () => {
+  it('a request that finishes arriving after close started is refused: 503 BFF_NOT_READY, Connection: close', async () => {
     const { h } = await start();
     const { port } = new URL(h.url);
     const socket = connect(Number(port), '127.0.0.1');
@@ -210,5 +210,8 @@ describe('shutdown: app.close() with keep-alive connections (default keep-alive 
     await ended;
     expect(received).toMatch(/^HTTP\/1\.1 503 /);
     expect(received.toLowerCase()).toContain('connection: close');
+    const body = JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+    expect(body).toMatchObject({ code: 'BFF_NOT_READY', message: expect.stringContaining('shutting down') });
+    expect(typeof body.requestId).toBe('string');
   });
 });
