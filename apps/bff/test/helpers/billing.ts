@@ -37,13 +37,13 @@ export interface SandboxOrder {
   amount: { total: number };
 }
 
+/** What every billing harness and replica runs with (the default keep-alive: closing no longer waits on it). */
+const BILLING_TEST_ENV = { BILLING_INTERVAL_SECONDS: '0', PLANS: BILLED_PLANS };
+
 /**
  * BFF + sandbox on one moved clock, the background scheduler off (tests run passes themselves), the edu plan
  * billed with TERMS. Starts at a fixed instant, so periods fall on known days.
  */
-/** What every billing harness and replica runs with (the default keep-alive: closing no longer waits on it). */
-const BILLING_TEST_ENV = { BILLING_INTERVAL_SECONDS: '0', PLANS: BILLED_PLANS };
-
 export async function startBillingHarness(
   o: { env?: Record<string, string>; databaseUrl?: string; start?: number; sandboxLogs?: LogCapture } = {},
 ): Promise<Harness> {
