@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '../src/db/create-database.ts';
 import type { Database } from '../src/db/database.ts';
 import { eventually, type Harness, startHarness, testEnv } from './helpers/harness.ts';
+import { heldUpstream } from './helpers/held-upstream.ts';
 
 /*
  * app.close() (what SIGTERM runs, inside close-with-grace's 10 s) must not wait for a keep-alive socket to
@@ -22,45 +22,6 @@ import { eventually, type Harness, startHarness, testEnv } from './helpers/harne
 
 /** Well below the keep-alive timeout (72 s) and close-with-grace's 10 s; far above a prompt close. */
 const CLOSE_BOUND_MS = 5_000;
-
-/**
- * The WeChat jscode2session host in front of the real sandbox: `hold()` parks the next exchange until
- * `release()`, so a login is in flight at the BFF for as long as the test wants.
- */
-function heldUpstream(sandboxUrl: () => string) {
-  let gate: { arrived: () => void; open: Promise<void> } | undefined;
-  let release = () => {};
-  const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const g = gate;
-    gate = undefined;
-    if (g) {
-      g.arrived();
-      await g.open;
-    }
-    const answer = await fetch(`${sandboxUrl()}${req.url}`);
-    res.writeHead(answer.status, { 'content-type': 'application/json' });
-    res.end(await answer.text());
-  });
-  return {
-    server,
-    async listen(): Promise<string> {
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    },
-    /** Parks the next exchange; resolves once it has arrived. */
-    hold(): Promise<void> {
-      let open = () => {};
-      const opened = new Promise<void>((r) => (open = r));
-      release = open;
-      return new Promise<void>((arrived) => (gate = { arrived, open: opened }));
-    },
-    release: () => release(),
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
 
 /** Resolves with how long `p` took, or rejects once `ms` have passed (a close that hangs fails fast). */
 async function within(p: Promise<unknown>, ms: number): Promise<number> {
