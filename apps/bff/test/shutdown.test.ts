@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { buildSandbox } from '@qianyue/sandbox';
 import { testSandboxConfig } from '@qianyue/sandbox/testing';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { Pool } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../src/db/create-database.ts';
 import type { Database } from '../src/db/database.ts';
 import { eventually, type Harness, startHarness, testEnv } from './helpers/harness.ts';
 import { heldUpstream } from './helpers/held-upstream.ts';
+import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
 
 /*
  * app.close() (what SIGTERM runs, inside close-with-grace's 10 s) must not wait for a keep-alive socket to
@@ -252,6 +254,65 @@ describe('shutdown: the BFF process on SIGTERM (server.ts, close-with-grace)', (
       await client?.destroy();
       await upstream.close();
       await sandbox.close();
+    }
+  }, 60_000);
+});
+
+const pgSuite = postgresBinaries() !== undefined || process.env.CI ? describe : describe.skip;
+
+pgSuite('shutdown: a notification being stored when close starts (PostgreSQL)', () => {
+  let pgc: TestPostgres;
+  beforeAll(async () => {
+    pgc = await startPostgres();
+  }, 120_000);
+  afterAll(async () => pgc?.stop());
+
+  it('is stored and answered 204 (the sandbox, as WeChat, sees the 204), then close returns promptly', async () => {
+    const databaseUrl = await pgc.createDatabase('bff_shutdown_notify');
+    const h = await startHarness({ databaseUrl });
+    // Another session holds the inbox table: the notification's insert waits on it, in flight at the BFF.
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    await locker.connect();
+    try {
+      const { token } = await h.login();
+      const p = await h.call<{ contractId: string; navigate: { extraData: Record<string, string> } }>(
+        'POST',
+        '/v1/contracts/presign',
+        { token, body: { planKey: 'edu-monthly' } },
+      );
+      expect(p.status).toBe(200);
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE notification_inbox IN EXCLUSIVE MODE');
+      const confirmed = h.control('POST', `/sessions/${Object.values(p.body.navigate.extraData)[0]}/confirm`);
+      await eventually(async () => {
+        const r = await locker.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+        );
+        return r.rows[0]!.n > 0 ? true : undefined;
+      });
+
+      const closing = within(h.app.close(), CLOSE_BOUND_MS);
+      await new Promise((r) => setTimeout(r, 50));
+      await locker.query('COMMIT');
+      expect(await closing).toBeLessThan(CLOSE_BOUND_MS);
+      expect((await confirmed).status).toBe(200);
+
+      const contract = await locker.query<{ state: string }>('SELECT state FROM contracts WHERE id = $1', [
+        p.body.contractId,
+      ]);
+      expect(contract.rows[0]?.state).toBe('SIGNED');
+      const stored = await locker.query<{ outcome: string }>('SELECT outcome FROM notification_inbox');
+      expect(stored.rows.map((r) => r.outcome)).toEqual(['applied']);
+      const deliveries = await h.control<{ data: { status?: number; error?: string }[] }>(
+        'GET',
+        '/deliveries',
+      );
+      expect(deliveries.body.data.map((d) => d.status ?? d.error)).toEqual([204]);
+    } finally {
+      await locker.end();
+      h.app.server.closeAllConnections();
+      await h.app.close();
+      await h.sandbox.close();
     }
   }, 60_000);
 });
