@@ -1,18 +1,13 @@
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildSandbox } from '@qianyue/sandbox';
-import { testSandboxConfig } from '@qianyue/sandbox/testing';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../src/db/create-database.ts';
 import type { Database } from '../src/db/database.ts';
-import { eventually, type Harness, startHarness, testEnv } from './helpers/harness.ts';
-import { heldUpstream } from './helpers/held-upstream.ts';
+import { eventually, type Harness, startHarness } from './helpers/harness.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
+import { CLOSE_BOUND_MS, heldUpstream, within } from './helpers/shutdown.ts';
 
 /*
  * app.close() (what SIGTERM runs, inside close-with-grace's 10 s) must not wait for a keep-alive socket to
@@ -21,26 +16,6 @@ import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/po
  * keep-alive and then sits idle until its timeout, and Fastify runs the onClose hooks (database, background
  * drain) only after the last connection is gone.
  */
-
-/** Well below the keep-alive timeout (72 s) and close-with-grace's 10 s; far above a prompt close. */
-const CLOSE_BOUND_MS = 5_000;
-
-/** Resolves with how long `p` took, or rejects once `ms` have passed (a close that hangs fails fast). */
-async function within(p: Promise<unknown>, ms: number): Promise<number> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      p,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`still closing after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-  return performance.now() - started;
-}
 
 interface Answer<T> {
   status: number;
@@ -182,80 +157,6 @@ describe('shutdown: app.close() with keep-alive connections (default keep-alive 
     expect(body).toMatchObject({ code: 'BFF_NOT_READY', message: expect.stringContaining('shutting down') });
     expect(typeof body.requestId).toBe('string');
   });
-});
-
-describe('shutdown: the BFF process on SIGTERM (server.ts, close-with-grace)', () => {
-  const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-  it('answers the login in flight, then exits 0 well inside the 10 s grace', async () => {
-    const sandbox = await buildSandbox(testSandboxConfig(), { logger: false });
-    await sandbox.listen({ port: 0, host: '127.0.0.1' });
-    const sandboxUrl = `http://127.0.0.1:${(sandbox.server.address() as { port: number }).port}`;
-    const upstream = heldUpstream(() => sandboxUrl);
-    const upstreamUrl = await upstream.listen();
-    const proc = spawn(path.join(REPO, 'node_modules/.bin/tsx'), ['apps/bff/src/server.ts'], {
-      cwd: REPO,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        ...testEnv(sandboxUrl, { WECHAT_API_BASE_URL: upstreamUrl, BFF_HOST: '127.0.0.1', BFF_PORT: '0' }),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-    let client: Pool | undefined;
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const onData = (d: Buffer) => {
-          out += d.toString('utf8');
-          const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve(m[1]!);
-        };
-        proc.stdout.on('data', onData);
-        proc.stderr.on('data', onData);
-        void exited.then((code) => reject(new Error(`server.ts exited (${code}) before listening:\n${out}`)));
-      });
-      client = new Pool(url, { connections: 1, keepAliveTimeout: 600_000, keepAliveMaxTimeout: 600_000 });
-      const pool = client;
-      const login = async () => {
-        const minted = (await (
-          await fetch(`${sandboxUrl}/__sandbox/login-code`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: '{}',
-          })
-        ).json()) as { code: string };
-        const res = await pool.request({
-          method: 'POST',
-          path: '/v1/auth/login',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ code: minted.code }),
-        });
-        return { status: res.statusCode, connection: res.headers.connection, body: await res.body.json() };
-      };
-      expect((await login()).connection).toBe('keep-alive');
-      const held = upstream.hold();
-      const inFlight = login();
-      await held;
-      const stopped = within(exited, CLOSE_BOUND_MS);
-      proc.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 50));
-      upstream.release();
-      const answer = await inFlight;
-      expect(answer).toMatchObject({ status: 200, connection: 'close', body: { token: expect.any(String) } });
-      expect(await stopped).toBeLessThan(CLOSE_BOUND_MS);
-      expect(proc.exitCode).toBe(0);
-      expect(out).toMatch(/"signal":"SIGTERM".*"msg":"closing"/);
-      expect(out).not.toContain('grace period');
-    } finally {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-      await exited;
-      await client?.destroy();
-      await upstream.close();
-      await sandbox.close();
-    }
-  }, 60_000);
 });
 
 const pgSuite = postgresBinaries() !== undefined || process.env.CI ? describe : describe.skip;

@@ -38,3 +38,23 @@ export function heldUpstream(sandboxUrl: () => string) {
     },
   };
 }
+
+/** Well below the keep-alive timeout (72 s) and close-with-grace's 10 s; far above a prompt close. */
+export const CLOSE_BOUND_MS = 5_000;
+
+/** Resolves with how long `p` took, or rejects once `ms` have passed (a close that hangs fails fast). */
+export async function within(p: Promise<unknown>, ms: number): Promise<number> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      p,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still closing after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return performance.now() - started;
+}
