@@ -16,6 +16,7 @@ import { createShiftableClock } from './console/as-of.ts';
 import consoleRoutes from './console/index.ts';
 import type { Database } from './db/database.ts';
 import { RateLimitedError } from './errors.ts';
+import gracefulClose from './http/graceful-close.ts';
 import { serverOptions } from './http/server-options.ts';
 import { OneLineRequestLog } from './logging/request-log.ts';
 import { errorSerializers } from './logging/serializers.ts';
@@ -110,7 +111,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<F
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
 
-  // 1. cross-cutting: errors, metrics, CORS, rate limits, API docs
+  // 1. cross-cutting: closing without waiting for keep-alive sockets, errors, metrics, CORS, rate limits, docs
+  await app.register(gracefulClose);
   await app.register(errorHandler);
   await app.register(securityHeaders);
   await app.register(metricsPlugin, config.http.metrics);

@@ -15,7 +15,11 @@ async function main() {
     process.exit(78); // EX_CONFIG
   }
   const app = await buildApp(config);
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  // In-flight requests finish and are answered with Connection: close (http/graceful-close.ts), so closing
+  // takes about as long as the slowest of them; past 10 s the process exits (1) without finishing.
+  const graceMs = 10_000;
+  const onTimeout = () => app.log.error({ graceMs }, 'closing took longer than the grace period; exiting');
+  closeWithGrace({ delay: graceMs, onTimeout }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error');
     else app.log.info({ signal }, 'closing');
     await app.close();

@@ -20,5 +20,8 @@ export function serverOptions(http: AppConfig['http']) {
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(t.requestMs / 4))),
     },
     genReqId: () => randomBytes(16).toString('base64url'),
+    // A request arriving while closing is answered by http/graceful-close.ts in the API's error shape (503
+    // BFF_NOT_READY), not by Fastify's own {error, statusCode} 503.
+    return503OnClosing: false,
   };
 }

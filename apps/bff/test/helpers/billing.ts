@@ -37,21 +37,13 @@ export interface SandboxOrder {
   amount: { total: number };
 }
 
+/** What every billing harness and replica runs with (the default keep-alive: closing no longer waits on it). */
+const BILLING_TEST_ENV = { BILLING_INTERVAL_SECONDS: '0', PLANS: BILLED_PLANS };
+
 /**
  * BFF + sandbox on one moved clock, the background scheduler off (tests run passes themselves), the edu plan
  * billed with TERMS. Starts at a fixed instant, so periods fall on known days.
  */
-/**
- * What every billing harness and replica runs with. A short keep-alive: the sandbox delivers debit-result
- * notifications over keep-alive connections, and closing a BFF waited for such a socket to time out (72 s by
- * default, past the 60 s hook timeout: the intermittent "Hook timed out" after debits).
- */
-const BILLING_TEST_ENV = {
-  BILLING_INTERVAL_SECONDS: '0',
-  PLANS: BILLED_PLANS,
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: '2000',
-};
-
 export async function startBillingHarness(
   o: { env?: Record<string, string>; databaseUrl?: string; start?: number; sandboxLogs?: LogCapture } = {},
 ): Promise<Harness> {
