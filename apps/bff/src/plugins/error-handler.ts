@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { translateUpstream } from '../contracts/upstream-errors.ts';
 import { isDatabaseUnavailable } from '../db/create-database.ts';
-import { AppError, RouteNotFoundError } from '../errors.ts';
+import { AppError, NotReadyError, RouteNotFoundError } from '../errors.ts';
 import { isRejected, NOTIFICATION_OUTCOMES, outcomeOfError } from '../notifications/outcomes.ts';
 
 declare module 'fastify' {
@@ -69,7 +69,11 @@ export default fp(
       // A refused notification (even the deliberate 500 for an unknown serial) is the sender's problem, not a
       // fault: no error line, no stack (notify-guard logs it, throttled).
       const refusedNotification = notify && isRejected(outcomeOfError(err));
-      if (h.statusCode >= 500 && !refusedNotification)
+      // Not ready (shutting down, /readyz with the database away) is a state this replica reports, not a fault
+      // in the request: one warn line without a stack.
+      if (err instanceof NotReadyError)
+        request.log.warn({ code: h.code, reason: err.message }, 'request refused: not ready');
+      else if (h.statusCode >= 500 && !refusedNotification)
         request.log.error({ err, code: h.code }, 'request failed');
       else request.log.info({ code: h.code, errCode: e.code, errName: e.name }, 'request rejected');
       return send(request, reply, h);
