@@ -13,6 +13,8 @@ import {
 } from './helpers/billing.ts';
 import type { Harness } from './helpers/harness.ts';
 
+const QUERY_ROUTE = 'GET /v3/edu-papay/transactions/out-trade-no/:out_trade_no';
+
 const HOUR = 3600;
 const DEAD_URL = 'http://127.0.0.1:9';
 
@@ -25,10 +27,15 @@ describe.each(BILLING_BACKENDS)('a debit that lands late on $name', ({ postgres 
   const trail = async (hh: Harness, chargeId: string) =>
     (await hh.app.billing.ledger.eventsOf(chargeId)).map((e) => `${e.call}:${e.outcome}`);
 
-  /** Signs, plans, holds the first debit at the sandbox and runs notice + debit day: one number, unknown. */
-  async function heldFirstDebit(hh: Harness) {
+  /**
+   * Signs, plans, holds the first debit at the sandbox and runs notice + debit day: one number, unknown.
+   * `resultLost`: the debit names a dead notify URL, so its result notification never arrives (the URL is
+   * the debit's own, fixed when it is sent).
+   */
+  async function heldFirstDebit(hh: Harness, o: { resultLost?: boolean } = {}) {
     const signed = await signAndPlan(hh);
     await hh.control('POST', `/billing/contracts/${signed.wechatContractId}/hold`, { count: 1 });
+    if (o.resultLost) hh.config.notifyBaseUrl = DEAD_URL;
     await noticeThenDebit(hh, signed.due);
     const first = (await charges(hh, signed.contractId))[0]!;
     expect(first).toMatchObject({ state: 'DEBIT_REQUESTED', attempts: 1 });
@@ -85,7 +92,9 @@ describe.each(BILLING_BACKENDS)('a debit that lands late on $name', ({ postgres 
 
   it('not found until past the last day → FAILED with no new number; the late SUCCESS (found by the follow-up query) → PAID_LATE', async () => {
     const hh = await start();
-    const { contractId, wechatContractId, due, first, outTradeNo } = await heldFirstDebit(hh);
+    const { contractId, wechatContractId, due, first, outTradeNo } = await heldFirstDebit(hh, {
+      resultLost: true,
+    });
     // Past the policy's last day (7 days after the debit day) without a trace at WeChat: closed, number kept.
     await runAt(hh, chinaMidnight(due) + 8 * DAY + 9 * HOUR);
     const closed = (await charges(hh, contractId)).find((c) => c.id === first.id)!;
@@ -98,10 +107,22 @@ describe.each(BILLING_BACKENDS)('a debit that lands late on $name', ({ postgres 
       { out_trade_no: outTradeNo, status: 'CREATED', reason: 'PERIOD_CLOSED' },
     ]);
     expect(await sandboxOrders(hh, wechatContractId)).toHaveLength(0);
-    // It lands, and its result notification is lost: the scheduler's follow-up query finds it.
-    hh.config.notifyBaseUrl = DEAD_URL;
+    // It lands, and its result notification is lost: the scheduler's follow-up query finds it. The first
+    // follow-up meets a WeChat system error: on the trail, nothing moves, asked again an hour later.
     await hh.control('POST', '/billing/held/land');
-    await runAt(hh, chinaMidnight(due) + 8 * DAY + 11 * HOUR);
+    await hh.control('PUT', '/faults', { routes: { [QUERY_ROUTE]: { systemErrorRate: 1 } } });
+    await runAt(hh, chinaMidnight(due) + 8 * DAY + 10 * HOUR + 1);
+    await hh.control('DELETE', '/faults');
+    expect((await charges(hh, contractId)).find((c) => c.id === first.id)).toMatchObject({
+      state: 'FAILED',
+      failure_code: 'OUTCOME_UNKNOWN',
+    });
+    expect(await trail(hh, first.id)).toContain('query:unknown');
+    await runAt(hh, chinaMidnight(due) + 8 * DAY + 10 * HOUR + 1800);
+    expect((await charges(hh, contractId)).find((c) => c.id === first.id)?.state).toBe('FAILED');
+    await runAt(hh, chinaMidnight(due) + 8 * DAY + 11 * HOUR + 2);
+    // The trail first: if the follow-up query failed, its event names the code.
+    expect(await trail(hh, first.id)).toEqual(expect.arrayContaining(['give-up:applied', 'query:paid-late']));
     const late = (await charges(hh, contractId)).find((c) => c.id === first.id)!;
     expect(late).toMatchObject({
       state: 'PAID',
@@ -110,7 +131,6 @@ describe.each(BILLING_BACKENDS)('a debit that lands late on $name', ({ postgres 
       attempts: 1,
     });
     expect((await sandboxOrders(hh, wechatContractId)).map((o) => o.out_trade_no)).toEqual([outTradeNo]);
-    expect(await trail(hh, first.id)).toEqual(expect.arrayContaining(['give-up:applied', 'query:paid-late']));
     // The next period was planned when this one closed, and stays the only other row.
     expect((await charges(hh, contractId)).map((c) => c.state)).toEqual(['PAID', 'SCHEDULED']);
   }, 60_000);

@@ -80,6 +80,16 @@ export function createUnknownDebits(d: CycleDeps) {
     } catch (err) {
       const f = (await attempt(() => Promise.reject(err))) as Extract<Outcome, { ok: false }>;
       const notFound = f.known && settings.orderNotFoundCodes.includes(f.code);
+      // Not a "not found" either (a timeout, a 5xx, a refusal): asked again after the re-query interval. On
+      // the period's trail, so staff see why a late payment is not known yet.
+      if (!notFound)
+        await ledger.event(charge.id, now, {
+          call: 'query',
+          outcome: 'unknown',
+          outTradeNo: a.out_trade_no,
+          code: f.code,
+          detail: `follow-up query failed; asked again in ${settings.unknownRequerySeconds} s`,
+        });
       if (notFound && now.getTime() - a.created_at.getTime() > settings.unknownFollowUpDays * 86_400_000) {
         // Long enough: no more queries (a result notification is still applied). Status stays CREATED.
         await ledger.db
