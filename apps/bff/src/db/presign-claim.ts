@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import type { ContractRow, Database, Family } from './database.ts';
 
 export interface NewContract {
@@ -56,24 +56,67 @@ export interface ClaimReads {
   transition(id: string, to: 'EXPIRED', f: { eventTime: Date }, db: Transaction<Database>): Promise<boolean>;
 }
 
-/**
- * What WeChat's signing page shows as the user's account (edu `user_id`, QS `contract_display_account`): the
- * template with its first `{member}` replaced by the member number, zero-padded to at least 6 digits. Written
- * in SQL because the number is assigned by the same statement that inserts the claim.
+/*
+ * Fixed statement texts (one prepared statement each; no query building per presign). The claim row's values
+ * come from a row source `m` holding the user's member number; $1–$7 are always the contract's own values
+ * (contractParams), in this order.
+ *
+ * display_account is what WeChat's signing page shows as the user's account (edu `user_id`, QS
+ * `contract_display_account`): the plan's template with its first `{member}` replaced by the member number,
+ * zero-padded to at least 6 digits. Written in SQL because the number is assigned by the same statement.
  */
-const displayAccountSql = (template: string, memberNo: RawBuilder<unknown>) =>
-  sql<string>`regexp_replace(${template}::text, '\\{member\\}',
-    case when ${memberNo} < 100000 then lpad(${memberNo}::text, 6, '0') else ${memberNo}::text end)`;
-
-const INSERT_COLUMNS = sql`id, openid, plan_key, family, state, out_contract_code, display_account, presign_status,
+const INSERT_COLUMNS = `id, openid, plan_key, family, state, out_contract_code, display_account, presign_status,
   claimed_at, period_start_date, created_at, updated_at, state_event_time`;
+const claimValues = (openid: string) => `$1::text, ${openid}, $2::text, $3::text, 'PENDING', $4::text,
+  regexp_replace($5::text, '\\{member\\}',
+    case when m.member_no < 100000 then lpad(m.member_no::text, 6, '0') else m.member_no::text end),
+  'CREATING', $6::timestamptz, $7::text, $6::timestamptz, $6::timestamptz, $6::timestamptz`;
+const contractParams = (c: NewContract) => [
+  c.id,
+  c.planKey,
+  c.family,
+  c.outContractCode,
+  c.accountTemplate,
+  c.now,
+  c.periodStartDate,
+];
 
-/** The insert's values, from a row source `m` that has the user's `member_no`; `openid` is the user's. */
-const insertValues = (c: NewContract, openid: RawBuilder<unknown>) =>
-  sql`${c.id}::text, ${openid}, ${c.planKey}::text, ${c.family}::text, 'PENDING',
-    ${c.outContractCode}::text, ${displayAccountSql(c.accountTemplate, sql`m.member_no`)}, 'CREATING',
-    ${c.now}::timestamptz, ${c.periodStartDate}::text, ${c.now}::timestamptz, ${c.now}::timestamptz,
-    ${c.now}::timestamptz`;
+/**
+ * Who the claim is for, as one row (`openid`, `appid`), then the mini-program the plan signs in: the live
+ * session's user ($8 default AppID for a session row's null appid, $9 session id, $10 now, $11 plan's AppID),
+ * or the identity given ($8 openid, $9 AppID, $10 plan's AppID). No row: no live session.
+ */
+const WHO_BY_SESSION = `select openid, coalesce(appid, $8::text) as appid from sessions
+  where id = $9::text and expires_at > $10::timestamptz`;
+const WHO_GIVEN = 'select $8::text as openid, $9::text as appid';
+
+const claimText = (who: string, loginApp: string) => `with
+  who as (${who}),
+  me as (select openid, appid from who where appid = ${loginApp}::text),
+  existing as (
+    select m.member_no from members m join me on m.appid = me.appid and m.openid = me.openid),
+  joined as (
+    insert into members (appid, openid, created_at)
+    select appid, openid, $6::timestamptz from me where not exists (select 1 from existing)
+    on conflict do nothing returning member_no),
+  m as (select member_no from existing union all select member_no from joined),
+  claimed as (
+    insert into contracts (${INSERT_COLUMNS})
+    select ${claimValues('(select openid from me)')} from m
+    where not exists (
+      select 1 from contracts
+      where openid = (select openid from me) and plan_key = $2::text and state in ('SIGNED', 'PENDING'))
+    on conflict do nothing
+    returning display_account)
+  select openid, appid, (select display_account from claimed) as display_account from who`;
+const CLAIM_BY_SESSION = claimText(WHO_BY_SESSION, '$11');
+const CLAIM_GIVEN = claimText(WHO_GIVEN, '$10');
+
+/** The locked path's insert, for a user whose member row exists: $8 openid, $9 AppID. */
+const CLAIM_LOCKED = `insert into contracts (${INSERT_COLUMNS})
+  select ${claimValues('$8::text')} from members m where m.appid = $9::text and m.openid = $8::text
+  on conflict do nothing
+  returning display_account`;
 
 /** The claim row as inserted: built here rather than read back (RETURNING *), it is exactly what was written. */
 const claimRow = (c: NewContract, openid: string, displayAccount: string): ContractRow => ({
@@ -99,16 +142,6 @@ const claimRow = (c: NewContract, openid: string, displayAccount: string): Contr
   last_reconciled_at: null,
 });
 
-/**
- * Who the claim is for, as one row (`openid`, `appid`): the live session's user, or the identity given. No
- * row: no live session. A session row's null appid is the default mini-program's.
- */
-const identitySql = (who: ClaimIdentity) =>
-  'sessionId' in who
-    ? sql`select openid, coalesce(appid, ${who.defaultAppId}::text) as appid from sessions
-        where id = ${who.sessionId}::text and expires_at > ${who.now}::timestamptz`
-    : sql`select ${who.openid}::text as openid, ${who.appId}::text as appid`;
-
 const loginAppOf = (who: ClaimIdentity) => ('sessionId' in who ? who.loginAppId : who.appId);
 
 /**
@@ -125,26 +158,17 @@ export async function claimPresign(
   o: { contract: NewContract; who: ClaimIdentity; reuseUntil: Date; claimStaleBefore: Date },
 ): Promise<PresignClaim> {
   const c = o.contract;
-  const r = await sql<{ openid: string; appid: string; display_account: string | null }>`with
-    who as (${identitySql(o.who)}),
-    me as (select openid, appid from who where appid = ${loginAppOf(o.who)}::text),
-    existing as (
-      select m.member_no from members m join me on m.appid = me.appid and m.openid = me.openid),
-    joined as (
-      insert into members (appid, openid, created_at)
-      select appid, openid, ${c.now}::timestamptz from me where not exists (select 1 from existing)
-      on conflict do nothing returning member_no),
-    m as (select member_no from existing union all select member_no from joined),
-    claimed as (
-      insert into contracts (${INSERT_COLUMNS})
-      select ${insertValues(c, sql`(select openid from me)`)} from m
-      where not exists (
-        select 1 from contracts
-        where openid = (select openid from me) and plan_key = ${c.planKey}::text
-          and state in ('SIGNED', 'PENDING'))
-      on conflict do nothing
-      returning display_account)
-    select openid, appid, (select display_account from claimed) as display_account from who`.execute(db);
+  const r = await db.executeQuery<{ openid: string; appid: string; display_account: string | null }>(
+    'sessionId' in o.who
+      ? CompiledQuery.raw(CLAIM_BY_SESSION, [
+          ...contractParams(c),
+          o.who.defaultAppId,
+          o.who.sessionId,
+          o.who.now,
+          o.who.loginAppId,
+        ])
+      : CompiledQuery.raw(CLAIM_GIVEN, [...contractParams(c), o.who.openid, o.who.appId, o.who.appId]),
+  );
   const found = r.rows[0];
   if (!found) return { kind: 'no-session' };
   const user: ClaimUser = { openid: found.openid, appId: found.appid };
@@ -193,10 +217,9 @@ function claimLocked(
     }
     // The member row exists by now: the hot-path statement inserted it, found it, or waited for the
     // concurrent insert that beat it to commit.
-    const r = await sql<{ display_account: string }>`insert into contracts (${INSERT_COLUMNS})
-      select ${insertValues(c, sql`${openid}::text`)} from members m where m.appid = ${appId} and m.openid = ${openid}
-      on conflict do nothing
-      returning display_account`.execute(trx);
+    const r = await trx.executeQuery<{ display_account: string }>(
+      CompiledQuery.raw(CLAIM_LOCKED, [...contractParams(c), openid, appId]),
+    );
     const row = r.rows[0];
     // A hot-path insert that is not committed yet holds the pending slot: ask again (then busy).
     if (!row) return { kind: 'retry' } as const;
