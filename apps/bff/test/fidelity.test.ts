@@ -131,6 +131,18 @@ describe('fidelity against one running sandbox', () => {
       expect(await state(c.id)).toBe('SIGNED');
     });
 
+    it('an empty contract_id is no id: two contracts given "" are both applied, neither keeps ""', async () => {
+      const mine = await seedPending(h, { family: 'password-exempt', openid: `oPeOwner${++n}` });
+      const theirs = await seedPending(h, { family: 'password-exempt', openid: `oPeOwner${++n}` });
+      for (const c of [mine, theirs]) {
+        expect((await post({ ...genuine(c.out_contract_code), contract_id: '' })).status).toBe(204);
+        expect(await h.app.contractsRepository.findById(c.id)).toMatchObject({
+          state: 'SIGNED',
+          wechat_contract_id: null,
+        });
+      }
+    });
+
     it('a genuine one in the partner naming (sp_mchid, sp_appid) is applied', async () => {
       const c = await seedPending(h, { family: 'password-exempt', openid: `oPeOwner${++n}` });
       const r = await post({

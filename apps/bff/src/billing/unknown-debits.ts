@@ -4,6 +4,8 @@ import { applyOrder } from './order-results.ts';
 import type { BillingAccount } from './settings.ts';
 import type { AttemptRow, ChargeRow } from './tables.ts';
 
+type Failed = Extract<Outcome, { ok: false }>;
+
 /**
  * Debits whose outcome is unknown when their period can wait no longer: the period closes without any new
  * number, and the number stays watched (asked about again; a late result still applies as PAID_LATE).
@@ -67,46 +69,60 @@ export function createUnknownDebits(d: CycleDeps) {
     if (!charge) return;
     await d.budget();
     const now = date();
+    const sub = account(charge).sub_mchid;
+    let order: Awaited<ReturnType<typeof d.api.orderByOutTradeNo>>;
     try {
-      const sub = account(charge).sub_mchid;
-      const o = await d.api.orderByOutTradeNo(a.out_trade_no, sub ? { sub_mchid: sub } : undefined);
-      await ledger.transaction((trx) =>
-        applyOrder(
-          trx,
-          { ledger, settings, termsOf: d.termsOf, now, source: 'query', ...(d.warn ? { warn: d.warn } : {}) },
-          o,
-        ),
-      );
+      order = await d.api.orderByOutTradeNo(a.out_trade_no, sub ? { sub_mchid: sub } : undefined);
     } catch (err) {
-      const f = (await attempt(() => Promise.reject(err))) as Extract<Outcome, { ok: false }>;
-      const notFound = f.known && settings.orderNotFoundCodes.includes(f.code);
-      // Not a "not found" either (a timeout, a 5xx, a refusal): asked again after the re-query interval. On
-      // the period's trail, so staff see why a late payment is not known yet.
-      if (!notFound)
+      await followUpFailed(charge, a, now, (await attempt(() => Promise.reject(err))) as Failed);
+      return;
+    }
+    // Outside the try: a database error here is not a failed query (the scheduler logs it; asked again later).
+    await ledger.transaction((trx) =>
+      applyOrder(
+        trx,
+        { ledger, settings, termsOf: d.termsOf, now, source: 'query', ...(d.warn ? { warn: d.warn } : {}) },
+        order,
+      ),
+    );
+  }
+
+  async function followUpFailed(charge: ChargeRow, a: AttemptRow, now: Date, f: Failed): Promise<void> {
+    const notFound = f.known && settings.orderNotFoundCodes.includes(f.code);
+    if (!notFound) {
+      // A timeout, a 5xx, a refusal: asked again after the re-query interval. On the period's trail so staff
+      // see why a late payment is not known yet, once per run of the same failure (not every hour for ever).
+      const last = (await ledger.eventsOf(charge.id)).at(-1);
+      const repeat =
+        last?.call === 'query' &&
+        last.outcome === 'unknown' &&
+        last.out_trade_no === a.out_trade_no &&
+        last.code === f.code;
+      if (!repeat)
         await ledger.event(charge.id, now, {
           call: 'query',
           outcome: 'unknown',
           outTradeNo: a.out_trade_no,
           code: f.code,
-          detail: `follow-up query failed; asked again in ${settings.unknownRequerySeconds} s`,
+          detail: `follow-up query failed; asked again every ${settings.unknownRequerySeconds} s`,
         });
-      if (notFound && now.getTime() - a.created_at.getTime() > settings.unknownFollowUpDays * 86_400_000) {
-        // Long enough: no more queries (a result notification is still applied). Status stays CREATED.
-        await ledger.db
-          .updateTable('charge_attempts')
-          .set({ reason: 'PERIOD_CLOSED_UNSEEN', updated_at: now })
-          .where('out_trade_no', '=', a.out_trade_no)
-          .where('status', '=', 'CREATED')
-          .execute();
-        await ledger.event(charge.id, now, {
-          call: 'query',
-          outcome: 'unseen',
-          outTradeNo: a.out_trade_no,
-          code: f.code,
-          detail: `not found after ${settings.unknownFollowUpDays} days; no more queries`,
-        });
-      }
+      return;
     }
+    if (now.getTime() - a.created_at.getTime() <= settings.unknownFollowUpDays * 86_400_000) return;
+    // Long enough: no more queries (a result notification is still applied). Status stays CREATED.
+    await ledger.db
+      .updateTable('charge_attempts')
+      .set({ reason: 'PERIOD_CLOSED_UNSEEN', updated_at: now })
+      .where('out_trade_no', '=', a.out_trade_no)
+      .where('status', '=', 'CREATED')
+      .execute();
+    await ledger.event(charge.id, now, {
+      call: 'query',
+      outcome: 'unseen',
+      outTradeNo: a.out_trade_no,
+      code: f.code,
+      detail: `not found after ${settings.unknownFollowUpDays} days; no more queries`,
+    });
   }
 
   return { closeUnknown, followUpUnknown };

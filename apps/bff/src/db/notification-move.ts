@@ -138,9 +138,11 @@ export function createNotificationMove() {
         STATE_RANK[move.to],
         new Date(),
         move.eventTime,
-        move.wechatContractId,
-        move.signedAt,
-        move.terminatedAt,
+        // An empty id from WeChat is no id: '' would be kept for ever by coalesce and collide in the unique
+        // (family, wechat_contract_id) index with the next contract given ''.
+        move.wechatContractId || null,
+        move.signedAt || null,
+        move.terminatedAt || null,
         ...(userPlans.length > 0 ? [target.user, ...userPlans] : []),
         ...target.plans.flatMap((p) => [p.planKey, p.owner, p.unnamedMayMatch]),
       ]),

@@ -18,6 +18,7 @@ export interface NewContract {
  * The member number is per AppID + openid (the mini-program the user logged in with).
  */
 export type ClaimIdentity =
+  /** A caller that already knows the user and has checked the plan's mini-program itself (seeding, tests). */
   | { openid: string; appId: string }
   | { sessionId: string; now: Date; defaultAppId: string; loginAppId: string };
 

@@ -61,6 +61,10 @@ export interface ContractFamily<E extends KnownEvent = KnownEvent> {
   owner(event: E): { openid: string | null; unnamedMayMatch: boolean };
   /** How to find the row when the payload does not carry our own key: edu by plan + user. */
   lookup(event: E): { wechatContractId?: string; outContractCode?: string; user?: string };
+  /**
+   * The move the event asks for. It depends on the event alone: every plan and mode of one family kind moves a
+   * contract the same way (the notification statement is built before the row is known).
+   */
   transitionFor(event: E, received: Date): Transition;
 }
 
