@@ -20,13 +20,17 @@ const INSERT = `insert into limit_inbox (id, envelope_id, event_type, business_k
   values ($1, $2, $3, $4, 'edu-papay', 'signed', $5, $6, $7, null, 'unmatched', null, $8)
   on conflict do nothing returning id`;
 const MOVE = `with picked as (
-    (select id, openid from limit_contracts where family = 'edu-papay' and wechat_contract_id = $2)
-    union all
-    (select id, openid from limit_contracts
-      where openid = $3 and plan_key = $4 and state in ('PENDING', 'EXPIRED') and presign_status = 'READY'
-        and wechat_contract_id is null
-      order by created_at desc, id desc limit 1)
-    limit 1),
+    select id, openid from (
+      (select id, openid, 0 as target_rank from limit_contracts
+        where family = 'edu-papay' and wechat_contract_id = $2)
+      union all
+      (select id, openid, 1 as target_rank from (
+          select id, openid, wechat_contract_id from limit_contracts
+          where openid = $3 and plan_key = $4 and state in ('PENDING', 'EXPIRED') and presign_status = 'READY'
+          order by created_at desc, id desc limit 1) latest
+        where wechat_contract_id is null)
+    ) candidates
+    order by target_rank limit 1),
   target as (select id from picked where openid = $3),
   moved as (
     update limit_contracts c set state = 'SIGNED', updated_at = $5, state_event_time = $6,
