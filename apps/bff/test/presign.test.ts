@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './helpers/harness.ts';
-import { claimsAndMembersOf } from './helpers/written.ts';
+import { claimsAndMembersOf } from './helpers/presign.ts';
 
 interface Presign {
   contractId: string;

@@ -7,6 +7,7 @@ import { createDatabase } from '../src/db/create-database.ts';
 import type { Database } from '../src/db/database.ts';
 import { eventually, type Harness, startHarness } from './helpers/harness.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './helpers/postgres.ts';
+import { loginAndPresign, signingSessionOf } from './helpers/presign.ts';
 import { CLOSE_BOUND_MS, heldUpstream, within } from './helpers/shutdown.ts';
 
 /*
@@ -175,16 +176,11 @@ pgSuite('shutdown: a notification being stored when close starts (PostgreSQL)', 
     const locker = new pg.Client({ connectionString: databaseUrl });
     await locker.connect();
     try {
-      const { token } = await h.login();
-      const p = await h.call<{ contractId: string; navigate: { extraData: Record<string, string> } }>(
-        'POST',
-        '/v1/contracts/presign',
-        { token, body: { planKey: 'edu-monthly' } },
-      );
+      const { res: p } = await loginAndPresign(h, 'edu-monthly');
       expect(p.status).toBe(200);
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE notification_inbox IN EXCLUSIVE MODE');
-      const confirmed = h.control('POST', `/sessions/${Object.values(p.body.navigate.extraData)[0]}/confirm`);
+      const confirmed = h.control('POST', `/sessions/${signingSessionOf(p.body)}/confirm`);
       await eventually(async () => {
         const r = await locker.query<{ n: number }>(
           "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()",

@@ -1,7 +1,7 @@
 import { TEST_IDS } from '@qianyue/sandbox/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Harness, startHarness } from './helpers/harness.ts';
-import { claimsAndMembersOf } from './helpers/written.ts';
+import { claimsAndMembersOf } from './helpers/presign.ts';
 
 /*
  * Every signing mode end to end over real HTTP against the real sandbox: login in the mini-program the mode

@@ -40,17 +40,22 @@ export function createBillingScheduler(o: {
         new Date(now.getTime() + settings.leaseSeconds * 1000),
         settings.batch,
       );
-      for (const row of rows) {
-        pass.stepped.push(row.id);
+      /** One unit of work; a failure is counted and logged, and the unit comes back by its own schedule. */
+      const guarded = async (work: () => Promise<void>, fields: object, message: string) => {
         try {
-          await o.cycle.step(row);
+          await work();
         } catch (err) {
           pass.errors++;
-          o.log.warn(
-            { chargeId: row.id, code: (err as { code?: string }).code },
-            'billing step failed; retried after its lease',
-          );
+          o.log.warn({ ...fields, code: (err as { code?: string }).code }, message);
         }
+      };
+      for (const row of rows) {
+        pass.stepped.push(row.id);
+        await guarded(
+          () => o.cycle.step(row),
+          { chargeId: row.id },
+          'billing step failed; retried after its lease',
+        );
       }
       const unknown = await ledger.claimUnknownOfClosed(
         now,
@@ -59,15 +64,11 @@ export function createBillingScheduler(o: {
       );
       for (const a of unknown) {
         pass.followedUp++;
-        try {
-          await o.cycle.followUpUnknown(a);
-        } catch (err) {
-          pass.errors++;
-          o.log.warn(
-            { outTradeNo: a.out_trade_no, code: (err as { code?: string }).code },
-            'billing follow-up query failed; asked again later',
-          );
-        }
+        await guarded(
+          () => o.cycle.followUpUnknown(a),
+          { outTradeNo: a.out_trade_no },
+          'billing follow-up failed; asked again later',
+        );
       }
       if (pass.planned + pass.cancelled + rows.length + unknown.length > 0) {
         o.log.info(

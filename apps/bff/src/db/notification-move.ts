@@ -1,6 +1,7 @@
 import { CompiledQuery, type Transaction } from 'kysely';
 import { InternalError } from '../errors.ts';
 import { CONTRACT_COLUMNS, STATE_RANK } from './contract-columns.ts';
+import type { TransitionFields } from './contracts-repository.ts';
 import type { ContractRow, ContractState, Database, Family } from './database.ts';
 
 /** Which contract a verified notification is about, and whose it may be. */
@@ -22,13 +23,8 @@ export interface NotificationTarget {
   plans: Array<{ planKey: string; owner: string | null; unnamedMayMatch: boolean }>;
 }
 
-export interface NotificationMove {
-  to: ContractState;
-  eventTime: Date;
-  wechatContractId: string | null;
-  signedAt: Date | null;
-  terminatedAt: Date | null;
-}
+/** A forward move of the contract the notification is about: the repository's transition, in one statement. */
+export type NotificationMove = { to: ContractState } & TransitionFields;
 
 export type MoveResult = { outcome: 'unmatched' } | { outcome: 'applied' | 'unchanged'; row: ContractRow };
 

@@ -14,9 +14,9 @@ export interface ReconcilePass {
  * Background reconciliation: notifications are not guaranteed (spec §4.5), and abandoning a signing sends none.
  * Each pass claims a bounded batch of due contracts — stale PENDING presigns and SIGNED contracts not checked
  * for a long time — in one statement (FOR UPDATE SKIP LOCKED + a last_reconciled_at stamp, so replicas never
- * share a row), then asks WeChat about each, one at a time, each call taking a token of the fleet's WeChat request
-budget (BILLING_REQUESTS_PER_SECOND), so a reconcile pass and a day-1 billing run together stay under it. State moves stay
- * monotonic (repository.transition): a TERMINATED contract never comes back.
+ * share a row), then asks WeChat about each, one at a time, each call taking a token of the fleet's WeChat
+ * request budget (BILLING_REQUESTS_PER_SECOND), so a reconcile pass and a day-1 billing run together stay under
+ * it. State moves stay monotonic (repository.transition): a TERMINATED contract never comes back.
  */
 export function createReconciler(o: {
   repo: ContractsRepository;

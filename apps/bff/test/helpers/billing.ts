@@ -13,6 +13,7 @@ import {
   testEnv,
 } from './harness.ts';
 import { postgresBinaries, startPostgres, type TestPostgres } from './postgres.ts';
+import { loginAndPresign, signingSessionOf } from './presign.ts';
 
 /** The terms the tests bill the edu plan with (what PLANS' `billing` block carries). */
 export const TERMS: BillingTerms = {
@@ -65,14 +66,9 @@ export async function startBillingHarness(
 export async function signEdu(
   h: Harness,
 ): Promise<{ contractId: string; wechatContractId: string; token: string; openid: string }> {
-  const { token, openid } = await h.login();
-  const p = await h.call<{ contractId: string; navigate: { extraData: Record<string, string> } }>(
-    'POST',
-    '/v1/contracts/presign',
-    { token, body: { planKey: 'edu-monthly' } },
-  );
+  const { token, openid, res: p } = await loginAndPresign(h, 'edu-monthly');
   if (p.status !== 200) throw new Error(`presign failed: ${p.status}`);
-  await h.control('POST', `/sessions/${Object.values(p.body.navigate.extraData)[0]}/confirm`);
+  await h.control('POST', `/sessions/${signingSessionOf(p.body)}/confirm`);
   const row = await eventually(async () => {
     const r = await h.app.contractsRepository.findById(p.body.contractId);
     return r?.state === 'SIGNED' ? r : undefined;
